@@ -22,6 +22,9 @@ out = Console()
 err = Console(stderr=True)
 
 
+LEVEL_ZH = {"province": "省", "city": "地级市", "district": "市辖区", "county": "县", "county-level city": "县级市"}
+
+
 class Format(str, Enum):
     json = "json"
     yaml = "yaml"
@@ -91,11 +94,12 @@ def demo(
         atomic_write(output / f"{f.stem}.json", to_json([plan]).encode("utf-8"))
     to_xlsx(plans, output / "plans.xlsx")
     summary = RichTable(title="示例规划导入结果")
-    for col in ("地区", "层级", "规划期", "指标", "完成情况", "项目", "机构表", "人口"):
+    summary.add_column("地区", no_wrap=True)
+    for col in ("层级", "规划期", "指标", "完成情况", "项目", "机构表", "人口"):
         summary.add_column(col)
     for p in plans:
         period = f"{p.period.start}–{p.period.end}" if p.period else "—"
-        summary.add_row(p.region or "—", p.level or "—", period, str(len(p.indicators)), str(len(p.completion)),
+        summary.add_row(p.region or "—", LEVEL_ZH.get(p.level or "", "—"), period, str(len(p.indicators)), str(len(p.completion)),
                         str(len(p.projects)), str(len(p.facility_tables)), str(len(p.populations)))
     out.print(summary)
     out.print(f"结果已写入 {output.resolve()}")
