@@ -32,6 +32,10 @@ class Table:
     rows: list[list[Cell]]
     line: int
     caption: list[Paragraph] = field(default_factory=list)  # lines just above: title, 单位：张
+    end_line: int = 0  # last line holding text of the table
+
+    def __post_init__(self) -> None:
+        self.end_line = self.end_line or max((c.line for r in self.rows for c in r), default=self.line)
 
     @property
     def width(self) -> int:

@@ -104,7 +104,7 @@ def read_boxes(doc: Document) -> list[Box]:
         if not title.startswith("专栏"):
             continue
         items = [c.text for row in block.rows for c in row if c.text][1:]
-        last = max(c.line for row in block.rows for c in row)
+        last = block.end_line
         for nxt in blocks[i + 1:]:
             if not (isinstance(nxt, Paragraph) and nxt.line == last + 1):
                 break

@@ -53,24 +53,18 @@ def read_txt(path: Path, file: str | None = None) -> Document:
     return parse_text(decode(path.read_bytes(), file), file)
 
 
-def normalise_lines(text: str) -> list[str | None]:
-    """Lines with CR and export noise removed; a line that was only noise becomes None."""
-    out: list[str | None] = []
-    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        stripped = strip_noise(raw)
-        if stripped != raw and not stripped.strip():
-            out.append(None)
-        else:
-            out.append(stripped.rstrip(" \u3000\f\v"))
-    return out
+def normalise_lines(text: str) -> list[str]:
+    """Lines without CR and export noise; a line that held only noise is an empty paragraph: blank."""
+    return [strip_noise(raw).rstrip(" \u3000\f\v")
+            for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
 
 
-def _is_cell_line(line: str | None) -> bool:
-    return bool(line) and line.startswith("\t")
+def _is_cell_line(line: str) -> bool:
+    return line.lstrip(" ").startswith("\t")
 
 
-def _is_blank(line: str | None) -> bool:
-    return line is not None and not line.startswith("\t") and not line.strip()
+def _is_blank(line: str) -> bool:
+    return not _is_cell_line(line) and not line.strip()
 
 
 def _continuation_candidate(line: str) -> bool:
@@ -78,17 +72,27 @@ def _continuation_candidate(line: str) -> bool:
     return 0 < len(s) <= CONTINUATION_MAX and not HEADING.match(s) and not SENTENCE_PUNCT.search(s)
 
 
-def _continues_cell(lines: list[str | None], i: int) -> bool:
-    """Is non-tab line ``i`` the rest of the cell above it? Only if a cell follows the run of short lines."""
+def _continues_cell(lines: list[str], i: int) -> bool:
+    """Is non-tab line ``i`` the rest of the cell above it?
+
+    The export ends every row with a blank line, so a line right under a cell (no blank line
+    between) that is no heading belongs to it, whatever its length (a cell of two paragraphs).
+    After a blank line, only a short line that reads like no heading or sentence and is followed,
+    after other such lines, by another cell continues it (``→健康`` ``(blank)`` ``水平`` ``→人均寿命``).
+    """
+    line = clean_cell(lines[i])
+    if not line or HEADING.match(line):
+        return False
+    if i > 0 and not _is_blank(lines[i - 1]):
+        return True
     j = i
     while j < len(lines):
-        line = lines[j]
-        if line is None or _is_blank(line):
+        if _is_blank(lines[j]):
             j += 1
             continue
-        if _is_cell_line(line):
-            return j > i
-        if not _continuation_candidate(line):
+        if _is_cell_line(lines[j]):
+            return True
+        if not _continuation_candidate(lines[j]):
             return False
         j += 1
     return False
@@ -97,7 +101,6 @@ def _continues_cell(lines: list[str | None], i: int) -> bool:
 def parse_text(text: str, file: str = "<text>") -> Document:
     lines = normalise_lines(text)
     blocks: list = []
-    view = [line or "" for line in lines]
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -109,7 +112,7 @@ def parse_text(text: str, file: str = "<text>") -> Document:
         if line and line.strip():
             blocks.append(Paragraph(clean_cell(line), i + 1))
         i += 1
-    return Document(file=file, blocks=blocks, lines=view, format="txt")
+    return Document(file=file, blocks=blocks, lines=lines, format="txt")
 
 
 def _caption(blocks: list, line: int) -> list[Paragraph]:
@@ -123,12 +126,13 @@ def _caption(blocks: list, line: int) -> list[Paragraph]:
     return caption
 
 
-def _read_table(lines: list[str | None], start: int) -> tuple[Table, int]:
+def _read_table(lines: list[str], start: int) -> tuple[Table, int]:
     """Collect cells from ``start`` to the end of the table; returns the table and the next line."""
     cells: list[tuple[Cell, bool]] = []  # (cell, blank line before it)
     pieces: list[str] = []
     blank_before = False
     i = start
+    last = start
 
     def close() -> None:
         if pieces:
@@ -136,28 +140,28 @@ def _read_table(lines: list[str | None], start: int) -> tuple[Table, int]:
 
     while i < len(lines):
         line = lines[i]
-        if line is None:
-            i += 1
-            continue
         if _is_blank(line):
             blank_before = True
             i += 1
             continue
         if _is_cell_line(line):
+            last = i
             close()
             cells.append((Cell("", i + 1), blank_before and bool(cells)))
-            pieces = [line.lstrip("\t")]
+            pieces = [line.lstrip(" \t")]
             blank_before = False
             i += 1
             continue
         if _continues_cell(lines, i):
+            last = i
             pieces.append(line)
+            blank_before = False  # blank lines inside a cell do not separate rows
             i += 1
             continue
         break
     close()
     rows = _group_rows(cells)
-    return Table(rows=rows, line=start + 1), i
+    return Table(rows=rows, line=start + 1, end_line=last + 1), i
 
 
 def _group_rows(cells: list[tuple[Cell, bool]]) -> list[list[Cell]]:
