@@ -60,6 +60,8 @@ def read_populations(texts: list[tuple[str, int]]) -> list[Population]:
     """Whole populations with their year: ``2020年…常住人口数2241826``, ``常住人口39.67万人``."""
     out: list[Population] = []
     for text, line in texts:
+        if "人口" not in text:
+            continue
         for sentence in re.split(r"[。；;]", text):
             year_here = None
             for clause in CLAUSES.split(sentence):

@@ -43,9 +43,12 @@ def decode(data: bytes, file: str) -> str:
                       "Unknown text encoding (expected UTF-8 or GB18030/GBK).", file)
 
 
+CONTROL_OR_PRIVATE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\ue000-\uf8ff]")
+
+
 def _looks_like_text(text: str) -> bool:
-    bad = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\r\n\f") or 0xE000 <= ord(ch) <= 0xF8FF)
-    return bad <= max(2, len(text) // 1000)
+    """Few control or private-use characters: a wrong decoding of binary data yields many."""
+    return len(CONTROL_OR_PRIVATE.findall(text)) <= max(2, len(text) // 1000)
 
 
 def read_txt(path: Path, file: str | None = None) -> Document:
