@@ -107,3 +107,152 @@ def demo(
 
 def main() -> None:  # pragma: no cover
     app()
+
+
+class OutFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def _print_json(data) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+target_app = typer.Typer(help="目标值表达式：解析与评估。", no_args_is_help=True)
+catalog_app = typer.Typer(help="标准指标目录。", no_args_is_help=True)
+app.add_typer(target_app, name="target")
+app.add_typer(catalog_app, name="catalog")
+
+
+@target_app.command("check")
+def target_check(
+    text: str = typer.Argument(..., help="目标值原文，如 “增长30%”“＜8”“每年降低0.5个百分点以上”"),
+    value: float = typer.Option(..., "--value", help="当年实际值"),
+    year: int = typer.Option(..., "--year", help="评估年份"),
+    baseline: float | None = typer.Option(None, "--baseline", help="基期值"),
+    baseline_year: int = typer.Option(2020, "--baseline-year"),
+    target_year: int = typer.Option(2025, "--target-year"),
+    direction: str | None = typer.Option(None, "--direction", help="up（越高越好）/ down（越低越好）/ neutral"),
+    indicator: str | None = typer.Option(None, "--indicator", help="指标名称（用于确定方向）"),
+    format: OutFormat = typer.Option(OutFormat.text, "--format", "-f"),
+) -> None:
+    """评估一个目标值在某年是否达标、进度是否正常。"""
+    from .catalog import load_catalog
+    from .evaluate import evaluate
+
+    if direction not in (None, "up", "down", "neutral"):
+        fail(IngestError(f"方向应为 up、down 或 neutral，而不是“{direction}”。",
+                         f"--direction must be up, down or neutral, not '{direction}'."))
+    if direction is None and indicator:
+        found = load_catalog().match(indicator)
+        direction = found.entry.direction if found.entry else None
+    result = evaluate(text, year=year, value=value, baseline=baseline, baseline_year=baseline_year,
+                      target_year=target_year, direction=direction)
+    if format is OutFormat.json:
+        _print_json({"status": result.status, "gap": result.gap, "needed_per_year": result.needed_per_year,
+                     "explanation": result.explanation, "target_value": result.target_value,
+                     "expected": result.expected, "projection": result.projection, "progress": result.progress})
+        return
+    out.print(f"[bold]{result.status_zh}[/]（{result.status}）")
+    out.print(result.explanation, highlight=False)
+
+
+@app.command()
+def evaluate(
+    file: Path = typer.Argument(..., help="规划文件"),
+    completion: bool = typer.Option(False, "--completion", help="评估规划中上一规划期的完成情况表"),
+    format: OutFormat = typer.Option(OutFormat.text, "--format", "-f"),
+) -> None:
+    """评估规划文件：--completion 逐行判断上一规划期目标是否完成。"""
+    from .evaluate.completion import judge_completion
+
+    plan = _ingest_all([file])[0]
+    if not completion:
+        fail(IngestError("目前请使用 --completion 评估完成情况表；年度监测评估需先录入监测数据。",
+                         "Use --completion; yearly evaluation needs observed data first."))
+    rows = judge_completion(plan)
+    if not rows:
+        fail(IngestError("该规划没有上一规划期的完成情况表。", "This plan has no completion table.", str(file)))
+    if format is OutFormat.json:
+        _print_json({"region": plan.region, "period": plan.completion_period.model_dump() if plan.completion_period
+                     else None, "rows": [r.model_dump() for r in rows]})
+        return
+    table = RichTable(title=f"{plan.region or ''} 上一规划期完成情况")
+    for col in ("行", "指标", "目标", "实际", "完成", "说明"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        mark = {True: "[green]是[/]", False: "[red]否[/]", None: "[yellow]无法判断[/]"}[r.achieved]
+        table.add_row(str(r.line), r.name, r.target, r.actual, mark, r.why)
+    out.print(table)
+    done = sum(1 for r in rows if r.achieved)
+    out.print(f"共 {len(rows)} 项：完成 {done} 项，未完成 {sum(1 for r in rows if r.achieved is False)} 项，"
+              f"无法判断 {sum(1 for r in rows if r.achieved is None)} 项。")
+
+
+@catalog_app.command("list")
+def catalog_list(
+    category: str | None = typer.Option(None, "--category", help="按类别筛选，如 卫生资源"),
+    format: OutFormat = typer.Option(OutFormat.text, "--format", "-f"),
+) -> None:
+    """列出标准指标。"""
+    from .catalog import load_catalog
+
+    entries = [e for e in load_catalog().entries if category is None or e.category == category]
+    if format is OutFormat.json:
+        _print_json([e.model_dump() for e in entries])
+        return
+    table = RichTable(title=f"标准指标目录（{len(entries)} 项）")
+    for col in ("代码", "名称", "单位", "方向", "类别"):
+        table.add_column(col, overflow="fold")
+    for e in entries:
+        table.add_row(e.code, e.name_zh, e.unit or "", {"up": "越高越好", "down": "越低越好"}.get(e.direction, "中性"),
+                      e.category)
+    out.print(table)
+
+
+@catalog_app.command("show")
+def catalog_show(code: str, format: OutFormat = typer.Option(OutFormat.text, "--format", "-f")) -> None:
+    """显示一个指标的定义与计算公式。"""
+    from .catalog import load_catalog
+
+    entry = load_catalog().get(code)
+    if entry is None:
+        fail(IngestError(f"目录中没有代码为“{code}”的指标。可用 healthplan catalog list 查看。",
+                         f"No indicator with code '{code}'."))
+    if format is OutFormat.json:
+        _print_json(entry.model_dump())
+        return
+    out.print(f"[bold]{entry.name_zh}[/]（{entry.name_en}） {entry.code}")
+    out.print(f"单位：{entry.unit or '—'}    方向：{entry.direction}    类别：{entry.category}    来源：{entry.source}")
+    out.print(f"定义：{entry.definition}", highlight=False)
+    if entry.numerator:
+        factor = f" × {entry.factor:g}" if entry.factor else ""
+        out.print(f"公式：{entry.numerator} ÷ {entry.denominator}{factor}", highlight=False)
+    if entry.aliases:
+        out.print("别名：" + "、".join(entry.aliases), highlight=False)
+
+
+@catalog_app.command("match")
+def catalog_match(
+    name: str, unit: str | None = typer.Option(None, "--unit"),
+    format: OutFormat = typer.Option(OutFormat.text, "--format", "-f"),
+) -> None:
+    """将规划中的指标名称匹配到标准指标。"""
+    from .catalog import load_catalog
+
+    catalog = load_catalog()
+    found = catalog.match(name, unit)
+    candidates = catalog.search(name, limit=5)
+    if format is OutFormat.json:
+        _print_json({"name": name, "code": found.entry.code if found.entry else None, "score": found.score,
+                     "method": found.method, "reason": found.reason,
+                     "candidates": [{"code": e.code, "name": e.name_zh, "score": round(s, 3)} for e, s in candidates]})
+        return
+    if found.entry:
+        out.print(f"{name} → [bold]{found.entry.code} {found.entry.name_zh}[/]（{found.method}，{found.score:.2f}）")
+    else:
+        out.print(f"{name} → 未匹配：{found.reason}")
+    for e, s in candidates:
+        out.print(f"  候选 {e.code} {e.name_zh}（{s:.2f}）")

@@ -1,0 +1,135 @@
+"""The canonical indicator catalog (指标目录): what each indicator means, and name matching.
+
+Entries live in ``healthplan/data/catalog.yaml`` (WS/T 598 names and definitions where it has one).
+``match`` maps a plan's row name to an entry with a score; a row no entry fits is a plan-local
+indicator (本地指标) and says why.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel
+
+from ..text import fold_width, name_key
+from .targets import Direction
+
+Method = Literal["exact", "alias", "normalised", "fuzzy", "none"]
+
+
+class Entry(BaseModel):
+    """One canonical indicator (标准指标)."""
+
+    model_config = {"extra": "forbid"}
+
+    code: str
+    name_zh: str
+    name_en: str
+    unit: str | None
+    direction: Direction
+    category: str
+    definition: str
+    numerator: str | None = None
+    denominator: str | None = None
+    factor: float | None = None
+    per_capita: str | None = None
+    source: str
+    aliases: list[str] = []
+    bare_op: str | None = None  # how a bare target number reads when direction alone does not say (总人口: a cap)
+
+    @property
+    def names(self) -> list[str]:
+        return [self.name_zh, *self.aliases]
+
+
+class Match(BaseModel):
+    """A plan row matched to the catalog."""
+
+    name: str
+    entry: Entry | None
+    score: float
+    method: Method
+    reason: str | None = None  # why a row stays plan-local
+
+
+class Catalog:
+    """The loaded catalog with indexes for matching."""
+
+    def __init__(self, entries: list[Entry]):
+        self.entries = entries
+        self.by_code = {e.code: e for e in entries}
+        self._exact: dict[str, Entry] = {}
+        self._key: dict[str, Entry] = {}
+        for e in entries:
+            for n in e.names:
+                self._exact.setdefault(_plain(n), e)
+                self._key.setdefault(name_key(n), e)
+        self._keys = list(self._key)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def get(self, code: str) -> Entry | None:
+        return self.by_code.get(code)
+
+    def match(self, name: str, unit: str | None = None, threshold: float = 0.86) -> Match:
+        """Find the entry for a row name: exact, alias, normalised (常住/拥有/期望…), then fuzzy."""
+        plain = _plain(name)
+        e = self._exact.get(plain)
+        if e is not None:
+            return Match(name=name, entry=e, score=1.0, method="exact" if plain == _plain(e.name_zh) else "alias")
+        key = name_key(name)
+        e = self._key.get(key)
+        if e is not None and _unit_ok(e, unit):
+            return Match(name=name, entry=e, score=0.95, method="normalised")
+        best, score = None, 0.0
+        for k in difflib.get_close_matches(key, self._keys, n=3, cutoff=threshold):
+            ratio = difflib.SequenceMatcher(None, key, k).ratio()
+            if ratio > score and _unit_ok(self._key[k], unit):
+                best, score = self._key[k], ratio
+        if best is not None:
+            return Match(name=name, entry=best, score=round(score, 3), method="fuzzy")
+        return Match(name=name, entry=None, score=0.0, method="none",
+                     reason="目录中没有同名或近似的标准指标，作为本规划的本地指标保留。")
+
+    def search(self, text: str, limit: int = 10) -> list[tuple[Entry, float]]:
+        """Entries ranked by similarity to ``text`` (for ``catalog match``)."""
+        key = name_key(text)
+        scored = []
+        for k, e in self._key.items():
+            ratio = difflib.SequenceMatcher(None, key, k).ratio()
+            if key and (key in k or k in key):
+                ratio = max(ratio, 0.9)
+            scored.append((e, ratio))
+        best: dict[str, tuple[Entry, float]] = {}
+        for e, r in sorted(scored, key=lambda x: -x[1]):
+            best.setdefault(e.code, (e, r))
+        return sorted(best.values(), key=lambda x: -x[1])[:limit]
+
+
+def _plain(name: str) -> str:
+    return re.sub(r"\s+", "", fold_width(name)).removeprefix("其中:")
+
+
+UNIT_FAMILIES = [{"%", "‰", "‱", "/10万", "1/10万"}, {"人"}, {"张"}, {"个"}, {"岁"}, {"天"}]
+
+
+def _unit_ok(e: Entry, unit: str | None) -> bool:
+    """A unit of the same family (rates with rates, counts with counts), or no unit to compare."""
+    if not unit or not e.unit:
+        return True
+    a, b = fold_width(unit), fold_width(e.unit)
+    if a == b:
+        return True
+    return any(a in fam and b in fam for fam in UNIT_FAMILIES)
+
+
+@lru_cache(maxsize=1)
+def load_catalog() -> Catalog:
+    text = (resources.files("healthplan") / "data" / "catalog.yaml").read_text(encoding="utf-8")
+    return Catalog([Entry(**item) for item in yaml.safe_load(text)])
