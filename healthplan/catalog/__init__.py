@@ -77,7 +77,7 @@ class Catalog:
     def get(self, code: str) -> Entry | None:
         return self.by_code.get(code)
 
-    def match(self, name: str, unit: str | None = None, threshold: float = 0.86) -> Match:
+    def match(self, name: str, unit: str | None = None, threshold: float = 0.8) -> Match:
         """Find the entry for a row name: exact, alias, normalised (常住/拥有/期望…), then fuzzy."""
         plain = _plain(name)
         e = self._exact.get(plain)
@@ -88,14 +88,26 @@ class Catalog:
         if e is not None and _unit_ok(e, unit):
             return Match(name=name, entry=e, score=0.95, method="normalised")
         best, score = None, 0.0
-        for k in difflib.get_close_matches(key, self._keys, n=3, cutoff=threshold):
-            ratio = difflib.SequenceMatcher(None, key, k).ratio()
-            if ratio > score and _unit_ok(self._key[k], unit):
+        prefix, core = _split_core(key)
+        for k in difflib.get_close_matches(key, self._keys, n=5, cutoff=threshold - 0.1):
+            k_prefix, k_core = _split_core(k)
+            if k_prefix != prefix:
+                continue  # 每千人口 … never matches 每万人口 …
+            ratio = difflib.SequenceMatcher(None, core, k_core).ratio()
+            if ratio >= threshold and ratio > score and _unit_ok(self._key[k], unit):
                 best, score = self._key[k], ratio
         if best is not None:
             return Match(name=name, entry=best, score=round(score, 3), method="fuzzy")
         return Match(name=name, entry=None, score=0.0, method="none",
                      reason="目录中没有同名或近似的标准指标，作为本规划的本地指标保留。")
+
+    def match_row(self, name: str, unit: str | None = None) -> list[Match]:
+        """A table row: one match, or one per part of a compound row (unit ``%，%``, names joined by ，)."""
+        units = re.split(r"[,，、]", unit) if unit else []
+        names = re.split(r"[，,](?=[^，,]{4,})", name)
+        if len(units) > 1 and len(names) == len(units):
+            return [self.match(n, u) for n, u in zip(names, units)]
+        return [self.match(name, unit)]
 
     def search(self, text: str, limit: int = 10) -> list[tuple[Entry, float]]:
         """Entries ranked by similarity to ``text`` (for ``catalog match``)."""
@@ -110,6 +122,17 @@ class Catalog:
         for e, r in sorted(scored, key=lambda x: -x[1]):
             best.setdefault(e.code, (e, r))
         return sorted(best.values(), key=lambda x: -x[1])[:limit]
+
+
+_PER = re.compile(r"^每(?:千|万|十万|百万)?人口?")
+_TAIL = re.compile(r"(?:数|率|比例|比重)$")
+
+
+def _split_core(key: str) -> tuple[str, str]:
+    """``每千人口口腔医生数`` → (``每千人口``, ``口腔医生``): fuzzy matching compares what is counted."""
+    m = _PER.match(key)
+    prefix = m.group(0) if m else ""
+    return prefix, _TAIL.sub("", key[len(prefix):])
 
 
 def _plain(name: str) -> str:
