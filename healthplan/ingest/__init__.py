@@ -84,6 +84,9 @@ def extract_plan(doc: Document) -> Plan:
                                                 if "=" in g.definition or "＝" in g.definition])
     prose = [(p.text, p.line) for p in doc.paragraphs]
     plan.populations = read_populations(prose)
+    for pop in plan.populations:  # a population for a year inside the plan period can only be a projection
+        if period is not None and pop.year >= period.start:
+            pop.projected = True
     plan.boxes = read_boxes(doc)
     infer_baselines(plan.indicators, plan, doc)
     return plan
