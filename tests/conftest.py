@@ -43,3 +43,72 @@ def seed_plans():
     from healthplan.ingest import ingest_file
 
     return {p.stem: ingest_file(p) for p in SEEDS}
+
+
+# --- the store on both databases --------------------------------------------------------------
+import os  # noqa: E402
+import uuid  # noqa: E402
+
+PG_URL = os.environ.get("HEALTHPLAN_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _pg_available() -> str | None:
+    """None when PostgreSQL answers, else why not (CI sets HEALTHPLAN_REQUIRE_PG=1 to fail instead of skip)."""
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_URL, connect_timeout=3):
+            return None
+    except Exception as e:  # noqa: BLE001
+        return f"PostgreSQL not reachable at {PG_URL}: {e}"
+
+
+_PG_REASON = _pg_available()
+
+
+def make_store(kind: str, tmp_path):
+    """A fresh, migrated store: a SQLite file, or a new schema in the PostgreSQL test database."""
+    from healthplan.store import Store
+
+    if kind == "sqlite":
+        return Store(str(tmp_path / "healthplan.db")), None
+    if _PG_REASON:
+        if os.environ.get("HEALTHPLAN_REQUIRE_PG") == "1":
+            pytest.fail(_PG_REASON)
+        pytest.skip(_PG_REASON)
+    import psycopg
+
+    schema = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in PG_URL else "?"
+    return Store(f"{PG_URL}{sep}options=-csearch_path%3D{schema}"), schema
+
+
+def drop_store(store, schema) -> None:
+    store.close()
+    if schema:
+        import psycopg
+
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    """The store suite runs on SQLite and on a live PostgreSQL."""
+    st, schema = make_store(request.param, tmp_path)
+    yield st
+    drop_store(st, schema)
+
+
+@pytest.fixture
+def seeded_store(store):
+    """A store holding the five seed plans."""
+    from healthplan.ingest import ingest_file
+    from healthplan.store.plans import load_plan
+
+    with store.session() as s:
+        for path in SEEDS:
+            load_plan(s, ingest_file(path), path.read_bytes())
+    return store

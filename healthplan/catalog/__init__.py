@@ -38,6 +38,7 @@ class Entry(BaseModel):
     denominator: str | None = None
     factor: float | None = None
     per_capita: str | None = None
+    count_code: str | None = None  # the count indicator a per-capita value is computed from (HR-BED ← HR-NBED)
     source: str
     aliases: list[str] = []
     bare_op: str | None = None  # how a bare target number reads when direction alone does not say (总人口: a cap)
