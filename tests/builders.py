@@ -4,7 +4,9 @@ Every builder reads a seed ``.txt`` with :func:`healthplan.ingest.readers.txt.pa
 blocks are the source of truth, so a reader of another format is right when it gives the same
 blocks back. Short table rows (merged cells) are written as a first cell merged across the missing
 columns — ``gridSpan`` in Word, ``colspan`` in HTML, ``SPAN`` in the PDF — so they read back as
-short rows.
+short rows. The lines the text export prints right under a 专栏 box (its items, which the txt reader
+reads as paragraphs joined to the box) are paragraphs of the box's last cell, as in the Word file
+the export came from.
 
 PDF text uses reportlab's built-in CID font ``STSong-Light`` (no font file needed; pdfminer maps it
 back to Unicode through the Adobe-GB1 tables it ships). The few characters that font's encoding
@@ -20,7 +22,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from healthplan.ingest.blocks import Document, Paragraph, Table
+from healthplan.ingest.blocks import Document, Paragraph
 from healthplan.ingest.readers.txt import parse_text
 
 ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
@@ -36,6 +38,29 @@ def _short(row: list, width: int) -> int:
     return max(0, width - len(row))
 
 
+def layout(source: Document) -> list[str | list[list[list[str]]]]:
+    """The document as written: paragraph texts, and tables as rows of cells, a cell being the list
+    of its paragraphs. A one-column table takes the paragraphs that follow it line by line."""
+    out: list = []
+    blocks = source.blocks
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        i += 1
+        if isinstance(block, Paragraph):
+            out.append(block.text)
+            continue
+        rows = [[[cell.text] for cell in row] for row in block.rows]
+        if block.width == 1:
+            last = block.end_line
+            while i < len(blocks) and isinstance(blocks[i], Paragraph) and blocks[i].line == last + 1:
+                rows[-1][-1].append(blocks[i].text)
+                last = blocks[i].line
+                i += 1
+        out.append(rows)
+    return out
+
+
 # ---------------------------------------------------------------- .docx
 
 
@@ -47,24 +72,24 @@ def build_docx(seed: str | Path, out: str | Path) -> Path:
     import docx
 
     out = Path(out)
-    source = seed_document(seed)
     document = docx.Document()
-    for block in source.blocks:
-        if isinstance(block, Paragraph):
-            document.add_paragraph(block.text)
+    for block in layout(seed_document(seed)):
+        if isinstance(block, str):
+            document.add_paragraph(block)
             continue
-        width = block.width
-        table = document.add_table(rows=len(block.rows), cols=width)
+        width = max(len(row) for row in block)
+        table = document.add_table(rows=len(block), cols=width)
         table.style = "Table Grid"
-        for r, row in enumerate(block.rows):
+        for r, row in enumerate(block):
             cells = table.rows[r].cells
             missing = _short(row, width)
             targets = [cells[0].merge(cells[missing]) if missing else cells[0]] + list(cells[missing + 1:])
-            for cell, source_cell in zip(targets, row):
-                head, tail = _split_cell(source_cell.text)
-                cell.text = head
-                if tail:
-                    cell.add_paragraph(tail)
+            for cell, paragraphs in zip(targets, row):
+                if width > 1:
+                    paragraphs = [part for part in _split_cell(paragraphs[0]) if part]
+                cell.text = paragraphs[0] if paragraphs else ""
+                for more in paragraphs[1:]:
+                    cell.add_paragraph(more)
     document.save(str(out))
     return out
 
@@ -92,13 +117,13 @@ def build_html(seed: str | Path, out: str | Path, *, encoding: str = "utf-8", de
     if declare:
         parts.append(f'<meta charset="{encoding}">')
     parts += ["<title>规划</title>", "<style>td, th { border: 1px solid #000; }</style>", "</head>", "<body>"]
-    for block in source.blocks:
-        if isinstance(block, Paragraph):
-            parts.append(f"<p>{html.escape(block.text, quote=False)}</p>")
+    for block in layout(source):
+        if isinstance(block, str):
+            parts.append(f"<p>{html.escape(block, quote=False)}</p>")
             continue
-        width = block.width
+        width = max(len(row) for row in block)
         parts.append('<table border="1" cellspacing="0">')
-        for r, row in enumerate(block.rows):
+        for r, row in enumerate(block):
             tag = "th" if r == 0 else "td"
             if r == 0:
                 parts.append("<thead>")
@@ -106,13 +131,17 @@ def build_html(seed: str | Path, out: str | Path, *, encoding: str = "utf-8", de
                 parts.append("<tbody>")
             missing = _short(row, width)
             cells = []
-            for k, cell in enumerate(row):
+            for k, paragraphs in enumerate(row):
                 span = f' colspan="{missing + 1}"' if k == 0 and missing else ""
-                cells.append(f"<{tag}{span}>{html.escape(cell.text, quote=False)}</{tag}>")
+                if width == 1:  # a box: one <p> per paragraph
+                    inner = "".join(f"<p>{html.escape(t, quote=False)}</p>" for t in paragraphs)
+                else:  # a long cell broken over two lines, as editors do
+                    inner = "<br>".join(html.escape(t, quote=False) for t in _split_cell(paragraphs[0]) if t)
+                cells.append(f"<{tag}{span}>{inner}</{tag}>")
             parts.append("  <tr>" + "".join(cells) + "</tr>")
             if r == 0:
                 parts.append("</thead>")
-        if len(block.rows) > 1:
+        if len(block) > 1:
             parts.append("</tbody>")
         parts.append("</table>")
     parts += ["</body>", "</html>", ""]
@@ -208,16 +237,15 @@ def _markup(lines: list[str]) -> str:
     return "<br/>".join(out)
 
 
-def _column_widths(table: Table, total: float) -> list[float]:
+def _column_widths(rows: list[list[list[str]]], width: int, total: float) -> list[float]:
     """Natural widths scaled to the frame; each column at least as wide as its longest ASCII word."""
-    width = table.width
     natural = [2 * CELL_SIZE + 2 * PAD] * width
     least = list(natural)
-    for row in table.rows:
+    for row in rows:
         missing = _short(row, width)
-        for k, cell in enumerate(row):
+        for k, paragraphs in enumerate(row):
             col = 0 if k == 0 else k + missing
-            text = cell.text
+            text = "".join(paragraphs)
             words = ASCII_WORD.findall(text)
             longest = max((_width(w, CELL_SIZE) for w in words), default=0.0) + 2 * PAD + 1
             least[col] = max(least[col], longest)
@@ -233,7 +261,8 @@ def _column_widths(table: Table, total: float) -> list[float]:
 
 
 def build_pdf(seed: str | Path, out: str | Path) -> Path:
-    """A text PDF (A4): indented paragraphs, ruled tables with wrapping cells, page numbers.
+    """A text PDF (A4): indented paragraphs, ruled tables with wrapping cells, a running head and
+    page numbers.
 
     Long tables run over pages; every other table repeats its header row on each page.
     """
@@ -250,35 +279,40 @@ def build_pdf(seed: str | Path, out: str | Path) -> Path:
     margin = 56.0
     doc = SimpleDocTemplate(str(out), pagesize=A4, leftMargin=margin, rightMargin=margin,
                             topMargin=margin, bottomMargin=margin, title=source.file)
-    frame = A4[0] - 2 * margin
+    frame = A4[0] - 2 * margin - 12  # the frame pads its content by 6 points on each side
     body = ParagraphStyle("body", fontName=FONT, fontSize=BODY_SIZE, leading=BODY_LEADING,
                           firstLineIndent=2 * BODY_SIZE, spaceBefore=4)
     cell_style = ParagraphStyle("cell", fontName=FONT, fontSize=CELL_SIZE, leading=CELL_LEADING)
+    indent = 2 * CELL_SIZE  # paragraphs of a box cell: indented first lines, as in the body
+    box_style = ParagraphStyle("box", parent=cell_style, firstLineIndent=indent, spaceBefore=2)
     slack = 1.0
     story = []
     tables = 0
-    for block in source.blocks:
-        if isinstance(block, Paragraph):
-            lines = wrap(block.text, frame - 2 * BODY_SIZE - slack, frame - slack, BODY_SIZE)
+    for block in layout(source):
+        if isinstance(block, str):
+            lines = wrap(block, frame - 2 * BODY_SIZE - slack, frame - slack, BODY_SIZE)
             story.append(RLParagraph(_markup(lines), body))
             continue
-        width = block.width
-        widths = _column_widths(block, frame)
+        width = max(len(row) for row in block)
+        widths = _column_widths(block, width, frame)
         data, style = [], [
             ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LEFTPADDING", (0, 0), (-1, -1), PAD), ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
             ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
         ]
-        for r, row in enumerate(block.rows):
+        for r, row in enumerate(block):
             missing = _short(row, width)
             if missing:
                 style.append(("SPAN", (0, r), (missing, r)))
             cells = []
-            for k, cell in enumerate(row):
+            for k, paragraphs in enumerate(row):
                 span = sum(widths[: missing + 1]) if k == 0 else widths[k + missing]
-                lines = wrap(cell.text, span - 2 * PAD - slack, span - 2 * PAD - slack, CELL_SIZE)
-                cells.append(RLParagraph(_markup(lines), cell_style))
+                room = span - 2 * PAD - slack
+                flow = [RLParagraph(_markup(wrap(t, room - (indent if len(paragraphs) > 1 else 0), room,
+                                                 CELL_SIZE)),
+                                    box_style if len(paragraphs) > 1 else cell_style) for t in paragraphs]
+                cells.append(flow if len(flow) > 1 else flow[0])
                 if k == 0:
                     cells += [""] * missing
             data.append(cells)
@@ -286,11 +320,84 @@ def build_pdf(seed: str | Path, out: str | Path) -> Path:
                              repeatRows=1 if tables % 2 == 0 else 0))
         tables += 1
 
-    def page_number(canvas, document) -> None:
+    def page_number(canvas, document) -> None:  # a running head and the page number
         canvas.saveState()
         canvas.setFont(FONT, 9)
+        canvas.drawCentredString(A4[0] / 2, A4[1] - 34, "卫生健康事业发展规划（测试文本）")
         canvas.drawCentredString(A4[0] / 2, 28, f"- {document.page} -")
         canvas.restoreState()
 
     doc.build(story, onFirstPage=page_number, onLaterPages=page_number)
     return out
+
+
+# ---------------------------------------------------------------- merged cells, every format
+
+# A caption and a 6 × 3 table with cells merged across, down, and both ways:
+# (row, column, rows spanned, columns spanned, text) for the top-left position of every cell.
+GRID_CAPTION = ["表9 合并单元格示例", "单位：张"]
+GRID_SIZE = (6, 3)
+GRID = [
+    (0, 0, 1, 1, "类别"), (0, 1, 1, 1, "机构名称"), (0, 2, 1, 1, "床位数"),
+    (1, 0, 1, 2, "非公立医院"), (1, 2, 1, 1, "383"),
+    (2, 0, 2, 1, "县办医院"), (2, 1, 1, 1, "人民医院"), (2, 2, 1, 1, "490"),
+    (3, 1, 1, 1, "中医院"), (3, 2, 1, 1, "300"),
+    (4, 0, 2, 2, "合计"), (4, 2, 1, 1, "1173"),
+    (5, 2, 1, 1, "1200"),
+]
+# merged across: once; the rest of a cell merged down: one empty cell
+GRID_ROWS = [["类别", "机构名称", "床位数"], ["非公立医院", "383"], ["县办医院", "人民医院", "490"],
+             ["", "中医院", "300"], ["合计", "1173"], ["", "1200"]]
+
+
+def build_grid_docx(out: str | Path) -> Path:
+    import docx
+
+    document = docx.Document()
+    for text in GRID_CAPTION:
+        document.add_paragraph(text)
+    table = document.add_table(rows=GRID_SIZE[0], cols=GRID_SIZE[1])
+    table.style = "Table Grid"
+    for r, c, down, across, text in GRID:
+        cell = table.cell(r, c)
+        if down > 1 or across > 1:
+            cell = cell.merge(table.cell(r + down - 1, c + across - 1))
+        cell.text = text
+    document.add_paragraph("注：示例。")
+    document.save(str(out))
+    return Path(out)
+
+
+def build_grid_html(out: str | Path) -> Path:
+    rows: list[list[str]] = [[] for _ in range(GRID_SIZE[0])]
+    for r, c, down, across, text in GRID:
+        span = (f' rowspan="{down}"' if down > 1 else "") + (f' colspan="{across}"' if across > 1 else "")
+        rows[r].append(f"<td{span}>{text}</td>")
+    body = "".join(f"<p>{t}</p>" for t in GRID_CAPTION)
+    body += "<table border=1>" + "".join(f"<tr>{''.join(r)}</tr>" for r in rows) + "</table><p>注：示例。</p>"
+    page = f'<html><head><meta charset="utf-8"></head><body>{body}</body></html>'
+    Path(out).write_text(page, encoding="utf-8")
+    return Path(out)
+
+
+def build_grid_pdf(out: str | Path) -> Path:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph as RLParagraph
+    from reportlab.platypus import SimpleDocTemplate
+    from reportlab.platypus import Table as RLTable
+
+    _fonts()
+    style = ParagraphStyle("g", fontName=FONT, fontSize=10.5, leading=15)
+    data = [[""] * GRID_SIZE[1] for _ in range(GRID_SIZE[0])]
+    spans = [("GRID", (0, 0), (-1, -1), 0.5, colors.black)]
+    for r, c, down, across, text in GRID:
+        data[r][c] = RLParagraph(text, style)
+        if down > 1 or across > 1:
+            spans.append(("SPAN", (c, r), (c + across - 1, r + down - 1)))
+    story = [RLParagraph(t, style) for t in GRID_CAPTION]
+    story += [RLTable(data, colWidths=[120, 120, 120], style=spans, hAlign="LEFT"),
+              RLParagraph("注：示例。", style)]
+    SimpleDocTemplate(str(out), pagesize=A4).build(story)
+    return Path(out)

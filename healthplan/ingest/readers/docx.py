@@ -4,7 +4,9 @@ The body XML is walked directly (``w:p`` and ``w:tbl`` in the order they appear,
 controls), because python-docx lists paragraphs and tables separately. In a table, a cell merged
 across columns (``gridSpan``) is one ``w:tc`` and so appears once in its row; a cell that continues
 a vertical merge (``vMerge`` without ``restart``) is kept as an empty cell. The paragraphs of a cell
-are joined with nothing in between, as the text reader joins the pieces of a cell.
+are joined with nothing in between, as the text reader joins the pieces of a cell (in a table of one
+column, a 专栏 box, each paragraph is an item: see :mod:`.lineview`). Empty paragraphs of the body
+are blank lines of the line view, as in a text export.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from ..blocks import Document
 from .lineview import LineView
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+# copies of text shown elsewhere: the legacy twin of a text box, the old place of moved text
+_COPIES = ("{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback", f"{W}moveFrom")
 _TEXT_TAGS = (f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}noBreakHyphen")
 _CONTAINERS = (f"{W}sdt", f"{W}sdtContent", f"{W}customXml", f"{W}smartTag")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -72,10 +75,10 @@ def _walk(parent, view: LineView) -> None:
 
 
 def _text(element) -> str:
-    """The visible text under ``element`` (runs, hyperlinks, insertions; no deleted text, no duplicates)."""
+    """The visible text under ``element`` (runs, hyperlinks, insertions; no deleted text, no copies)."""
     parts: list[str] = []
     for node in element.iter(*_TEXT_TAGS):
-        if _in_fallback(node, element):
+        if _is_copy(node, element):
             continue
         tag = node.tag
         if tag == f"{W}t":
@@ -87,11 +90,10 @@ def _text(element) -> str:
     return "".join(parts)
 
 
-def _in_fallback(node, stop) -> bool:
-    """Inside ``mc:Fallback``: the legacy copy of a text box whose ``mc:Choice`` was already read."""
+def _is_copy(node, stop) -> bool:
     parent = node.getparent()
     while parent is not None and parent is not stop:
-        if parent.tag == MC_FALLBACK:
+        if parent.tag in _COPIES:
             return True
         parent = parent.getparent()
     return False
@@ -108,10 +110,10 @@ def _children(element, tag: str) -> list:
     return out
 
 
-def _table_rows(tbl) -> list[list[str]]:
-    rows: list[list[str]] = []
+def _table_rows(tbl) -> list[list[str | list[str]]]:
+    rows: list[list[str | list[str]]] = []
     for tr in _children(tbl, f"{W}tr"):
-        row: list[str] = []
+        row: list[str | list[str]] = []
         for tc in _children(tr, f"{W}tc"):
             pr = tc.find(f"{W}tcPr")
             vmerge = pr.find(f"{W}vMerge") if pr is not None else None
@@ -121,7 +123,7 @@ def _table_rows(tbl) -> list[list[str]]:
             if vmerge is not None and vmerge.get(f"{W}val", "continue") != "restart":
                 row.append("")  # continues the cell above
                 continue
-            # the cell's paragraphs (and any nested table) in order, joined with nothing between
-            row.append("".join(_text(child) for child in tc.iterchildren() if child.tag != f"{W}tcPr"))
+            # the cell's paragraphs (a nested table counts as one) in order
+            row.append([_text(child) for child in tc.iterchildren() if child.tag != f"{W}tcPr"])
         rows.append(row)
     return rows

@@ -8,7 +8,8 @@ re-saved by an editor without fixing the declaration, and is read as UTF-8.
 
 Tables: a cell with ``colspan`` appears once in its row; where a ``rowspan`` cell continues into a
 row, that row gets an empty cell at its place. The pieces of a cell (``<p>``, ``<br>``) are joined
-with nothing in between, as in the other readers.
+with nothing in between, as in the other readers (in a table of one column, a 专栏 box, each piece
+is an item: see :mod:`.lineview`).
 """
 
 from __future__ import annotations
@@ -157,29 +158,43 @@ def _span(value, default: int = 1) -> int:
 
 
 def _cell_text(tag) -> str:
+    return "".join(_cell_pieces(tag))
+
+
+def _cell_pieces(tag) -> list[str]:
+    """The paragraphs of a cell: its text split at block elements and ``<br>``."""
     from bs4 import NavigableString, Tag
 
-    parts: list[str] = []
+    pieces: list[str] = [""]
 
     def walk(node) -> None:
         for child in node.children:
             if isinstance(child, Tag):
-                if (child.name or "").lower() not in SKIP_TAGS and not _hidden(child):
+                name = (child.name or "").lower()
+                if name in SKIP_TAGS or _hidden(child):
+                    continue
+                if name == "br":
+                    pieces.append("")
+                elif name in BLOCK_TAGS or name in ("table", "tr"):
+                    pieces.append("")
+                    walk(child)
+                    pieces.append("")
+                else:
                     walk(child)
             elif isinstance(child, NavigableString) and type(child) is NavigableString:
-                parts.append(str(child))
+                pieces[-1] += str(child)
 
     walk(tag)
-    return "".join(parts)
+    return [piece for piece in pieces if piece.strip()] or [""]
 
 
-def table_rows(table) -> list[list[str]]:
+def table_rows(table) -> list[list[str | list[str]]]:
     """Rows of one table (not of tables nested in its cells): colspan once, rowspan continuations empty."""
     trs = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
-    rows: list[list[str]] = []
+    rows: list[list[str | list[str]]] = []
     pending: dict[int, list[int]] = {}  # grid column → [rows still covered, colspan]
     for tr in trs:
-        out: list[str] = []
+        out: list[str | list[str]] = []
         col = 0
 
         def continuations() -> None:
@@ -199,7 +214,7 @@ def table_rows(table) -> list[list[str]]:
             rowspan = _span(td.get("rowspan"))
             if td.get("rowspan") is not None and str(td.get("rowspan")).strip() == "0":
                 rowspan = len(trs)  # rowspan="0": to the end of the table
-            out.append(_cell_text(td))
+            out.append(_cell_pieces(td))
             if rowspan > 1:
                 pending[col] = [rowspan - 1, colspan]
             col += colspan

@@ -6,13 +6,19 @@ reading order and tables and lines are kept in document order by their vertical 
 - Paragraphs: a PDF has lines, not paragraphs. A line continues the line above when it starts at
   the left margin (not indented, not centred), follows at the normal line spacing (or opens the
   next page), and the line above is full: the first word of this line would not have fitted at its
-  end. Pieces are joined with nothing between them, except a space between two ASCII letters or
-  digits (a word break), as in :func:`healthplan.text.clean_cell`.
-- Page numbers in the top or bottom margin (``- 3 -``, ``第3页``) are dropped.
-- Tables: pdfplumber gives ``None`` for grid positions not started by a cell. Such a position
+  end. The left margin is the leftmost start shared by several lines; the right margin is the left
+  one mirrored, or further right where lines reach (not far beyond it: an overflowing line is no
+  margin). Pieces are joined with nothing between them, except a space between two ASCII letters
+  or digits (a word break), as in :func:`healthplan.text.clean_cell`.
+- Page numbers in the top or bottom margin (``- 3 -``, ``第3页``), and running heads or feet (the
+  same line there on most pages, numbers aside), are dropped.
+- Tables: ruled tables, a lone ruled rectangle with text in it included (a 专栏 box of one cell).
+  pdfplumber gives ``None`` for grid positions not started by a cell. Such a position
   covered by a cell begun to its left in the same row is a horizontal merge and is dropped, so the
   merged cell appears once and the row is shorter; one covered by a cell begun in a row above is
   the continuation of a vertical merge and becomes one empty cell.
+- In a table of one column (a 专栏 box), the paragraphs of a cell are told apart as on the page
+  and each becomes a row (see :mod:`.lineview`).
 - A table that opens a page right after a table that closed the previous one, with the same outer
   edges and columns (no caption between), is the same table; a repeated header row is dropped.
 """
@@ -45,11 +51,12 @@ class _Line:
     lead: float  # width of the first word (a CJK character or an ASCII word, with closing punctuation)
     page: int
     group: int  # page width, rounded: margins are measured per group
+    edge: bool = False  # in the top or bottom margin zone of the page
 
 
 @dataclass
 class _Tab:
-    rows: list[list[str]]
+    rows: list[list[str | list[str]]]
     x0: float
     x1: float
     bounds: list[float]
@@ -59,6 +66,11 @@ class _Tab:
 
 def read_pdf(path: Path, file: str | None = None) -> Document:
     file = file or str(path)
+    try:
+        if Path(path).stat().st_size == 0:
+            raise IngestError("文件为空，没有可读取的内容。", "The file is empty.", file)
+    except OSError as exc:
+        raise IngestError("无法打开文件。", f"Cannot open the file ({exc.strerror or exc}).", file) from exc
     try:
         import pdfplumber
 
@@ -115,7 +127,7 @@ def _read_page(page, index: int) -> tuple[list[_Line | _Tab], int, int]:
     cids = sum(1 for c in chars if c["text"].startswith("(cid:"))
     if not chars:
         return [], 0, 0
-    tables = page.find_tables()
+    tables = _find_tables(page, chars)
     boxes = [t.bbox for t in tables]
 
     def outside(obj) -> bool:
@@ -125,30 +137,124 @@ def _read_page(page, index: int) -> tuple[list[_Line | _Tab], int, int]:
         return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
 
     text_page = page.filter(outside) if boxes else page
-    group = round(float(page.width))
     found: list[tuple[float, float, _Line | _Tab]] = []
-    for line in text_page.extract_text_lines(strip=True, return_chars=True):
-        text = line["text"]
-        line_chars = [c for c in line["chars"] if c["text"].strip()]
-        if not text.strip() or not line_chars:
-            continue
-        if PAGE_NUMBER.match(text) and (line["bottom"] < page.height * MARGIN_ZONE
-                                        or line["top"] > page.height * (1 - MARGIN_ZONE)):
-            continue
-        size = statistics.median(float(c["size"]) for c in line_chars)
-        found.append((float(line["top"]), float(line["x0"]), _Line(
-            text=text, x0=float(line["x0"]), x1=float(line["x1"]), top=float(line["top"]), size=size,
-            lead=_lead_width(line_chars, size), page=index, group=group)))
+    for ln in _lines(text_page, index):
+        ln.edge = ln.top < page.height * MARGIN_ZONE or ln.top > page.height * (1 - MARGIN_ZONE)
+        if not (ln.edge and PAGE_NUMBER.match(ln.text)):
+            found.append((ln.top, ln.x0, ln))
     for table in tables:
         rows = table_rows(table)
         if not rows:
             continue
+        if all(len(row) == 1 for row in rows):  # a box: tell the paragraphs of each cell apart
+            bboxes = [next(c for c in r.cells if c is not None) for r in table.rows
+                      if any(c is not None for c in r.cells)]
+            rows = [[_cell_paragraphs(page, bbox, index)] for bbox in bboxes]
         x0, top, x1, _ = table.bbox
         bounds = sorted({round(float(c[0]), 1) for c in table.cells} | {round(float(x1), 1)})
         found.append((float(top), float(x0), _Tab(rows=rows, x0=float(x0), x1=float(x1), bounds=bounds,
-                                                  page=index, header=[clean_cell(t) for t in rows[0]])))
+                                                  page=index, header=_row_key(rows[0]))))
     found.sort(key=lambda item: (item[0], item[1]))
     return [item for _, _, item in found], len(chars), cids
+
+
+def _find_tables(page, chars: list[dict]) -> list:
+    """Ruled tables, including tables of a single cell (a 专栏 box), which pdfplumber leaves out.
+
+    A lone ruled rectangle counts when it holds text, lies in no other table and is no page border.
+    """
+    from pdfplumber.table import Table
+
+    finder = page.debug_tablefinder()
+    tables = list(finder.tables)
+    grouped = {tuple(cell) for table in tables for cell in table.cells}
+    for cell in finder.cells:
+        x0, top, x1, bottom = cell
+        if tuple(cell) in grouped or any(_overlap(cell, t.bbox) for t in tables):
+            continue
+        if x1 - x0 > 0.88 * float(page.width) and bottom - top > 0.8 * float(page.height):
+            continue  # a frame round the page
+        if any(x0 <= (c["x0"] + c["x1"]) / 2 <= x1 and top <= (c["top"] + c["bottom"]) / 2 <= bottom
+               for c in chars):
+            tables.append(Table(page, [cell]))
+    return sorted(tables, key=lambda t: (t.bbox[1], t.bbox[0]))
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _row_key(row: list[str | list[str]]) -> list[str]:
+    return [clean_cell("".join(cell) if isinstance(cell, list) else cell) for cell in row]
+
+
+def _lines(page, index: int) -> list[_Line]:
+    out = []
+    group = round(float(page.width))
+    for line in page.extract_text_lines(strip=True, return_chars=True):
+        line_chars = [c for c in line["chars"] if c["text"].strip()]
+        if not line["text"].strip() or not line_chars:
+            continue
+        size = statistics.median(float(c["size"]) for c in line_chars)
+        out.append(_Line(text=line["text"], x0=float(line["x0"]), x1=float(line["x1"]),
+                         top=float(line["top"]),
+                         size=size, lead=_lead_width(line_chars, size), page=index, group=group))
+    return out
+
+
+def _cell_paragraphs(page, bbox, index: int) -> list[str]:
+    lines = _lines(page.crop(bbox), index)
+    if not lines:
+        return [""]
+    rule = _Rule.measure(lines, float(bbox[0]), float(bbox[2]), _pitch([lines]), page=False)
+    paragraphs: list[list[_Line]] = []
+    for ln in lines:
+        if paragraphs and rule.continues(paragraphs[-1][-1], ln, False):
+            paragraphs[-1].append(ln)
+        else:
+            paragraphs.append([ln])
+    return ["\n".join(ln.text for ln in para) for para in paragraphs]
+
+
+@dataclass
+class _Rule:
+    """When a line continues the paragraph of the line above (see the module docstring)."""
+
+    left: float
+    right: float
+    pitch: float | None
+
+    @classmethod
+    def measure(cls, lines: list[_Line], x0: float, x1: float, pitch: float | None, *, page: bool) -> _Rule:
+        """Margins of ``lines`` set between ``x0`` and ``x1`` (a page, or a cell: no stray lines there)."""
+        starts = Counter(round(ln.x0) for ln in lines)
+        shared = [x for x, n in starts.items() if n >= max(2, len(lines) // 20)] if page else []
+        left = float(min(shared)) if shared else min(ln.x0 for ln in lines)
+        mirrored = x1 - (left - x0)
+        size = statistics.median(ln.size for ln in lines)
+        reach = [ln.x1 for ln in lines if ln.x1 <= mirrored + 3 * size]
+        return cls(left, max([mirrored] + reach), pitch)
+
+    def continues(self, prev: _Line, cur: _Line, opens_page: bool) -> bool:
+        if cur.page != prev.page:
+            if not opens_page or cur.page != prev.page + 1:
+                return False
+        else:
+            step = cur.top - prev.top
+            if step <= 0 or step > (self.pitch or 1.6 * cur.size) + 0.3 * cur.size:
+                return False
+        if abs(cur.size - prev.size) > 0.6 or prev.group != cur.group:
+            return False
+        if cur.x0 > self.left + 0.6 * cur.size:
+            return False  # indented (a new paragraph) or centred
+        return self.right - prev.x1 < cur.lead + 0.35 * cur.size
+
+
+def _pitch(runs: list[list]) -> float | None:
+    """The usual distance between the tops of two lines of a paragraph."""
+    steps = [round(b.top - a.top, 1) for items in runs for a, b in zip(items, items[1:])
+             if isinstance(a, _Line) and isinstance(b, _Line) and 0 < b.top - a.top < 3 * a.size]
+    return Counter(steps).most_common(1)[0][0] if steps else None
 
 
 def _lead_width(chars: list[dict], size: float) -> float:
@@ -169,18 +275,18 @@ def _ascii_word(ch: str) -> bool:
     return len(ch) == 1 and ch.isascii() and ch.isalnum()
 
 
-def table_rows(table) -> list[list[str]]:
+def table_rows(table) -> list[list[str | list[str]]]:
     """Rows of a pdfplumber table with merged cells reduced (see the module docstring)."""
     texts = table.extract()
     cells = table.cells
     xs = sorted({c[0] for c in cells})
-    out: list[list[str]] = []
+    out: list[list[str | list[str]]] = []
     for row, row_texts in zip(table.rows, texts):
         present = [c for c in row.cells if c is not None]
         if not present:
             continue
         top = min(c[1] for c in present)
-        cur: list[str] = []
+        cur: list[str | list[str]] = []
         for j, (bbox, text) in enumerate(zip(row.cells, row_texts)):
             if bbox is not None:
                 cur.append(text or "")
@@ -197,43 +303,25 @@ def table_rows(table) -> list[list[str]]:
 
 
 def _assemble(pages: list[list[_Line | _Tab]], file: str) -> Document:
+    pages = _without_running_lines(pages)
     lines = [item for items in pages for item in items if isinstance(item, _Line)]
-    left: dict[int, float] = {}
-    right: dict[int, float] = {}
+    pitch = _pitch(pages)
+    rules: dict[int, _Rule] = {}
     for group in {ln.group for ln in lines}:
-        members = [ln for ln in lines if ln.group == group]
-        left[group] = Counter(round(ln.x0) for ln in members).most_common(1)[0][0]
-        right[group] = max(ln.x1 for ln in members)
-    steps = [round(b.top - a.top, 1) for items in pages
-             for a, b in zip(items, items[1:]) if isinstance(a, _Line) and isinstance(b, _Line)
-             and 0 < b.top - a.top < 3 * a.size]
-    pitch = Counter(steps).most_common(1)[0][0] if steps else None
-
-    def continues(prev: _Line, cur: _Line, opens_page: bool) -> bool:
-        if cur.page != prev.page:
-            if not opens_page or cur.page != prev.page + 1:
-                return False
-        else:
-            step = cur.top - prev.top
-            if step <= 0 or step > (pitch or 1.6 * cur.size) + 0.3 * cur.size:
-                return False
-        if abs(cur.size - prev.size) > 0.6 or prev.group != cur.group:
-            return False
-        if cur.x0 > left[cur.group] + 0.6 * cur.size:
-            return False  # indented (a new paragraph) or centred
-        return right[prev.group] - prev.x1 < cur.lead + 0.35 * cur.size
+        rules[group] = _Rule.measure([ln for ln in lines if ln.group == group], 0.0, float(group), pitch,
+                                     page=True)
 
     blocks: list[list[_Line] | _Tab] = []
     for items in pages:
         for k, item in enumerate(items):
             prev = blocks[-1] if blocks else None
             if isinstance(item, _Line):
-                if isinstance(prev, list) and continues(prev[-1], item, k == 0):
+                if isinstance(prev, list) and rules[item.group].continues(prev[-1], item, k == 0):
                     prev.append(item)
                 else:
                     blocks.append([item])
             elif isinstance(prev, _Tab) and k == 0 and _continues_table(prev, item):
-                rows = item.rows[1:] if [clean_cell(t) for t in item.rows[0]] == prev.header else item.rows
+                rows = item.rows[1:] if _row_key(item.rows[0]) == prev.header else item.rows
                 prev.rows.extend(rows)
                 prev.page = item.page
             else:
@@ -245,6 +333,24 @@ def _assemble(pages: list[list[_Line | _Tab]], file: str) -> Document:
         else:
             view.paragraph("\n".join(ln.text for ln in block))
     return view.document()
+
+
+def _without_running_lines(pages: list[list[_Line | _Tab]]) -> list[list[_Line | _Tab]]:
+    """Drop running heads and feet: a line in the margin zone repeated, numbers aside, on most pages."""
+    if len(pages) < 3:
+        return pages
+    seen: Counter = Counter()
+    for items in pages:
+        seen.update({_digitless(it.text) for it in items if isinstance(it, _Line) and it.edge})
+    running = {text for text, n in seen.items() if n >= max(3, len(pages) // 2)}
+    if not running:
+        return pages
+    return [[it for it in items if not (isinstance(it, _Line) and it.edge and _digitless(it.text) in running)]
+            for items in pages]
+
+
+def _digitless(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
 
 
 def _continues_table(prev: _Tab, cur: _Tab) -> bool:
