@@ -135,3 +135,20 @@ def test_catalog_commands():
     missing = runner.invoke(app, ["catalog", "show", "NOPE"])
     assert missing.exit_code == 2 and "NOPE" in missing.stderr
     assert re.search(r"HR-BED", runner.invoke(app, ["catalog", "list"]).stdout)
+
+
+def test_map_plan_lists_what_did_not_match(seed_plans, tmp_path):
+    from healthplan.catalog import map_plan
+    from healthplan.ingest import ingest_file
+
+    for plan in seed_plans.values():
+        rows, unmatched = map_plan(plan)
+        assert rows and not unmatched
+    doc = tmp_path / "local.txt"
+    doc.write_text("某某县“十四五”卫生健康规划\n表1 主要指标\n\t领域\n\t指标\n\t2020年\n\t2025年\n\t指标性质\n\n"
+                   "\t健康服务\n\t每千人口拥有口腔医生数（人）\n\t0.2\n\t0.3\n\t预期性\n\n"
+                   "\t\n\t孕产妇死亡率（/10万）\n\t10\n\t＜8\n\t预期性\n\n", encoding="utf-8")
+    rows, unmatched = map_plan(ingest_file(doc))
+    assert [r.name for r in unmatched] == ["每千人口拥有口腔医生数"]
+    assert "本地指标" in unmatched[0].matches[0].reason
+    assert rows[1].matches[0].entry.code == "HS-MMR"

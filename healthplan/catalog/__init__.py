@@ -157,3 +157,20 @@ def _unit_ok(e: Entry, unit: str | None) -> bool:
 def load_catalog() -> Catalog:
     text = (resources.files("healthplan") / "data" / "catalog.yaml").read_text(encoding="utf-8")
     return Catalog([Entry(**item) for item in yaml.safe_load(text)])
+
+
+class RowMapping(BaseModel):
+    """A plan row and the catalog entries it maps to (one per part of a compound row)."""
+
+    line: int
+    name: str
+    unit: str | None
+    matches: list[Match]
+
+
+def map_plan(plan, catalog: Catalog | None = None) -> tuple[list[RowMapping], list[RowMapping]]:
+    """Every indicator and completion row of a plan matched to the catalog: (all rows, unmatched rows)."""
+    catalog = catalog or load_catalog()
+    rows = [RowMapping(line=r.line, name=r.name, unit=r.unit, matches=catalog.match_row(r.name, r.unit))
+            for r in [*plan.indicators, *plan.completion]]
+    return rows, [r for r in rows if any(m.entry is None for m in r.matches)]
