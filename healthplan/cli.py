@@ -256,3 +256,140 @@ def catalog_match(
         out.print(f"{name} → 未匹配：{found.reason}")
     for e, s in candidates:
         out.print(f"  候选 {e.code} {e.name_zh}（{s:.2f}）")
+
+
+# --- the store: export, import, templates -------------------------------------------------------
+
+class ExportFormat(str, Enum):
+    xlsx = "xlsx"
+    csv = "csv"
+    json = "json"
+    dhis2 = "dhis2"
+
+
+DB_HELP = "数据库：SQLite 文件路径或 postgresql://… 地址（默认取 HEALTHPLAN_DATABASE_URL，再默认 healthplan.db）"
+
+
+def _open_store(db: str | None):
+    from .store import Store
+
+    try:
+        return Store(db)
+    except Exception as e:  # noqa: BLE001 - a wrong URL, a server that does not answer, a file not a database
+        fail(IngestError(f"无法打开数据库（{type(e).__name__}）：请检查 --db 或 HEALTHPLAN_DATABASE_URL。",
+                         f"Cannot open the database: {e}"))
+
+
+def _default_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in a container
+        return "cli"
+
+
+@app.command("export")
+def export_cmd(
+    format: ExportFormat = typer.Option(ExportFormat.json, "--format", "-f", help="导出格式"),
+    plan: str | None = typer.Option(None, "--plan", "-p", help="只导出一个地区（名称、名称的一部分或行政区划代码）"),
+    output: Path | None = typer.Option(None, "--output", "-o", help="输出文件（json、csv、dhis2 可省略，打印到屏幕）"),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """导出库中的数据：xlsx、csv、json（可重新导入）或 DHIS2 dataValueSets。"""
+    from .store.exchange import export_data
+
+    if format is ExportFormat.xlsx and output is None:
+        fail(IngestError("xlsx 格式需要用 -o 指定输出文件。", "xlsx output needs -o FILE."))
+    store = _open_store(db)
+    try:
+        data = export_data(store, format.value, plan)
+    except HealthplanError as e:
+        fail(e)
+    finally:
+        store.close()
+    if output is None:
+        sys.stdout.write(data.decode("utf-8-sig"))
+        return
+    atomic_write(output, data)
+    err.print(f"已写入 {output}")
+
+
+@app.command("import")
+def import_cmd(
+    file: Path | None = typer.Argument(None, help="要导入的文件（.xlsx 填报模板或导出工作簿、.csv、.json）"),
+    undo: int | None = typer.Option(None, "--undo", help="撤销一批导入（批次号见导入时的提示）"),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    user: str | None = typer.Option(None, "--user", help="操作人（记入审计日志；默认当前登录名）"),
+) -> None:
+    """导入数据（先逐格检查，全部通过才写入），或用 --undo 撤销一批导入。"""
+    from .store.exchange import ImportRejected, import_data, undo_import
+
+    if (file is None) == (undo is None):
+        fail(IngestError("请给出要导入的文件，或用 --undo 批次号 撤销一批导入（二者选一）。",
+                         "Give a FILE to import or --undo ID, not both."))
+    store = _open_store(db)
+    user = user or _default_user()
+    try:
+        if undo is not None:
+            done = undo_import(store, undo, user)
+            out.print(f"已撤销第{done.import_id}批导入：删除 {done.deleted} 条，恢复 {done.restored} 条。")
+            return
+        result = import_data(store, file, user)
+    except ImportRejected as e:
+        _print_problems(e)
+        fail(e)
+    except HealthplanError as e:
+        fail(e)
+    finally:
+        store.close()
+    kinds = {"org_unit": "地区", "indicator": "本地指标", "facility": "机构"}
+    created = "，".join(f"{kinds.get(k, k)} {n} 个" for k, n in sorted(result.created.items()))
+    out.print(f"已导入 {file.name}：第{result.import_id}批，{result.rows} 行；新增 {result.inserted}，"
+              f"修改 {result.updated}，未变 {result.unchanged}" + (f"；新建{created}" if created else "") + "。")
+    for w in result.warnings:
+        out.print(f"[yellow]提示[/]：{w}", highlight=False)
+    out.print(f"如需撤销：healthplan import --undo {result.import_id}", highlight=False)
+
+
+def _print_problems(e, limit: int = 500) -> None:
+    table = RichTable(title=f"导入被拒绝：{e.file or ''} 共 {len(e.problems)} 处问题，数据库未作任何修改")
+    for col in ("工作表", "行", "列", "值", "原因"):
+        table.add_column(col, overflow="fold")
+    for p in e.problems[:limit]:
+        table.add_row(p.sheet or "—", "" if p.row is None else str(p.row), p.column or "—",
+                      "" if p.value is None else str(p.value), p.reason)
+    out.print(table)
+    if len(e.problems) > limit:
+        out.print(f"……另有 {len(e.problems) - limit} 处问题未列出。")
+
+
+@app.command("template")
+def template_cmd(
+    plan: str = typer.Option(..., "--plan", "-p", help="地区（名称、名称的一部分或行政区划代码）"),
+    year: int = typer.Option(..., "--year", "-y", help="填报年份"),
+    output: Path = typer.Option(..., "--output", "-o", help="输出的 .xlsx 文件"),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """生成某地区现行规划某一年的 Excel 数据填报模板。"""
+    from .store.exchange import make_template
+
+    store = _open_store(db)
+    try:
+        data = make_template(store, plan, year)
+    except HealthplanError as e:
+        fail(e)
+    finally:
+        store.close()
+    atomic_write(output, data)
+    err.print(f"已写入 {output}")
+
+
+def _register_features() -> None:
+    """Commands of the feature packages (each registers its own)."""
+    from .resources.cli import register as resources
+
+    resources(app)
+
+
+_register_features()

@@ -79,8 +79,13 @@ def put_observation(s: Session, org_unit_id: int, indicator_id: int, period: str
                     facility_id: int | None = None, user: str = "system", source: str | None = None,
                     comment: str | None = None, import_id: int | None = None,
                     expected_version: int | None = None, check: bool = True, example: bool = False,
-                    derive: bool = True) -> m.Observation:
-    """Insert or update one figure. ``expected_version``: the version the writer read (乐观锁)."""
+                    derive: bool = True, source_file: str | None = None) -> m.Observation:
+    """Insert or update one figure. ``expected_version``: the version the writer read (乐观锁).
+
+    ``source_file``: the file named in the audit log (default: ``source``), when the figure's own source
+    differs from the file it came in with (an import keeps the row's source and logs the file).
+    """
+    source_file = source_file or source
     year = parse_period(period)
     ind = s.get(m.Indicator, indicator_id)
     if ind is None:
@@ -95,6 +100,8 @@ def put_observation(s: Session, org_unit_id: int, indicator_id: int, period: str
             f"“{ind.name}”{period}年的数值已被{obs.updated_by}于{obs.updated_at:%Y-%m-%d %H:%M}修改"
             f"（当前{obs.value:g}，版本{obs.version}），请刷新后再改。",
             f"{ind.code} {period} was changed by {obs.updated_by}; reload before editing.")
+    # read now: a failed flush rolls the transaction back and expires every loaded object
+    name, code = ind.name, ind.code
     try:
         if obs is None:
             obs = m.Observation(org_unit_id=org_unit_id, facility_id=facility_id, indicator_id=indicator_id,
@@ -102,7 +109,7 @@ def put_observation(s: Session, org_unit_id: int, indicator_id: int, period: str
                                 import_id=import_id, created_by=user, updated_by=user, example=example)
             s.add(obs)
             s.flush()
-            record(s, user, "insert", obs, source_file=source, import_id=import_id)
+            record(s, user, "insert", obs, source_file=source_file, import_id=import_id)
         else:
             if obs.value == float(value) and not obs.derived:
                 return obs
@@ -113,12 +120,14 @@ def put_observation(s: Session, org_unit_id: int, indicator_id: int, period: str
             if comment is not None:
                 obs.comment = comment
             s.flush()
-            record(s, user, "update", obs, old=old, source_file=source, import_id=import_id)
+            record(s, user, "update", obs, old=old, source_file=source_file, import_id=import_id)
+        if derive and facility_id is None:
+            # only the per-capita values this figure feeds: rewriting the others would make writers of
+            # different figures of one unit and year conflict (or overwrite them from a stale count)
+            derive_per_capita(s, org_unit_id, year, user=user, only=code)
     except (StaleDataError, IntegrityError) as e:
-        raise ConflictError(f"“{ind.name}”{period}年的数值正被他人同时修改，本次写入未保存，请刷新后重试。",
-                            f"Concurrent change of {ind.code} {period}; nothing was written.") from e
-    if derive and facility_id is None:
-        derive_per_capita(s, org_unit_id, year, user=user)
+        raise ConflictError(f"“{name}”{period}年的数值正被他人同时修改，本次写入未保存，请刷新后重试。",
+                            f"Concurrent change of {code} {period}; nothing was written.") from e
     return obs
 
 
@@ -135,17 +144,26 @@ def population_of(s: Session, org_unit_id: int, year: int) -> tuple[float, str] 
     return (rows[0].value, "预测常住人口" if rows[0].projected else "常住人口") if rows else None
 
 
-def derive_per_capita(s: Session, org_unit_id: int, year: int, user: str = "system") -> list[m.Observation]:
-    """Per-capita values from counts and 常住人口 (每千人口床位数 = 床位数 ÷ 常住人口 × 1000)."""
+def derive_per_capita(s: Session, org_unit_id: int, year: int, user: str = "system",
+                      only: str | None = None) -> list[m.Observation]:
+    """Per-capita values from counts and 常住人口 (每千人口床位数 = 床位数 ÷ 常住人口 × 1000).
+
+    ``only``: an indicator code; just the per-capita values computed from it (or it is one of them).
+    """
     pop = population_of(s, org_unit_id, year)
     if pop is None or pop[0] <= 0:
         return []
     population, basis = pop
     catalog = load_catalog()
-    codes = {i.code: i for i in s.scalars(select(m.Indicator).where(m.Indicator.local.is_(False)))}
+    entries = [e for e in catalog.entries if e.count_code and (only is None or only in (e.code, e.count_code))]
+    if not entries:
+        return []
+    wanted = {e.code for e in entries} | {e.count_code for e in entries}
+    codes = {i.code: i for i in s.scalars(select(m.Indicator).where(m.Indicator.local.is_(False),
+                                                                    m.Indicator.code.in_(wanted)))}
     derived = []
-    for entry in catalog.entries:
-        if not entry.count_code or entry.code not in codes or entry.count_code not in codes:
+    for entry in entries:
+        if entry.code not in codes or entry.count_code not in codes:
             continue
         count = find_observation(s, org_unit_id, codes[entry.count_code].id, str(year))
         if count is None:

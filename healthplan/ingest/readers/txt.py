@@ -155,9 +155,9 @@ def _read_table(lines: list[str], start: int) -> tuple[Table, int]:
             blank_before = False
             i += 1
             continue
-        if _continues_cell(lines, i) and not (pieces and pieces[0].startswith("专栏") and
-                                              not _continuation_candidate(line)):
-            # a 专栏 title takes no long lines: they are the box's items, read as paragraphs
+        if _continues_cell(lines, i) and not (clean_cell("".join(pieces)).startswith("专栏") and
+                                              ("。" in line or len(clean_cell(line)) > 40)):
+            # a 专栏 title takes no sentences: they are the box's items, read as paragraphs
             last = i
             pieces.append(line)
             blank_before = False  # blank lines inside a cell do not separate rows
