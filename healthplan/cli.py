@@ -80,8 +80,13 @@ def ingest(
 @app.command()
 def demo(
     output: Path = typer.Option(Path("healthplan-output"), "--output", "-o", help="结果文件夹"),
+    db: str | None = typer.Option(None, "--db", help="数据库（默认当前文件夹的 healthplan.db；也可用 HEALTHPLAN_DATABASE_URL）"),
+    reports: bool = typer.Option(True, "--reports/--no-reports", help="是否写出评估报告"),
 ) -> None:
-    """用内置的五份示例规划演示：导入并写出结果。"""
+    """用内置的五份示例规划演示：导入、入库、载入示例数据、写出评估报告。"""
+    from .examples import load_example_data
+    from .store.plans import load_plan
+
     files = seed_files()
     plans = []
     with Progress(console=err, transient=True) as progress:
@@ -93,15 +98,33 @@ def demo(
     for f, plan in zip(files, plans):
         atomic_write(output / f"{f.stem}.json", to_json([plan]).encode("utf-8"))
     to_xlsx(plans, output / "plans.xlsx")
+    store = _open_store(db)
+    try:
+        with store.session() as s:
+            for f, plan in zip(files, plans):
+                load_plan(s, plan, f.read_bytes(), user="demo")
+            example = load_example_data(s)
+        written = []
+        if reports:
+            from .reports import write_demo_reports
+
+            with err.status("正在生成评估报告（中期、终期与地区对比）…"):
+                written = write_demo_reports(store, output / "reports")
+    finally:
+        store.close()
     summary = RichTable(title="示例规划导入结果")
     summary.add_column("地区", no_wrap=True)
     for col in ("层级", "规划期", "指标", "完成情况", "项目", "机构表", "人口"):
         summary.add_column(col)
     for p in plans:
         period = f"{p.period.start}–{p.period.end}" if p.period else "—"
-        summary.add_row(p.region or "—", LEVEL_ZH.get(p.level or "", "—"), period, str(len(p.indicators)), str(len(p.completion)),
-                        str(len(p.projects)), str(len(p.facility_tables)), str(len(p.populations)))
+        summary.add_row(p.region or "—", LEVEL_ZH.get(p.level or "", "—"), period, str(len(p.indicators)),
+                        str(len(p.completion)), str(len(p.projects)), str(len(p.facility_tables)),
+                        str(len(p.populations)))
     out.print(summary)
+    out.print(f"数据库：{store.url}（五份规划已入库；示例数据 {example['observations']} 条，仅供演示，并非真实数据）")
+    if written:
+        out.print(f"评估报告 {len(written)} 份：{(output / 'reports').resolve()}")
     out.print(f"结果已写入 {output.resolve()}")
 
 
@@ -387,9 +410,11 @@ def template_cmd(
 
 def _register_features() -> None:
     """Commands of the feature packages (each registers its own)."""
+    from .reports.cli import register as reports
     from .resources.cli import register as resources
 
     resources(app)
+    reports(app)
 
 
 _register_features()

@@ -69,11 +69,23 @@ def test_xlsx_needs_an_output_file():
 
 
 def test_demo_writes_results(tmp_path):
-    result = runner.invoke(app, ["demo", "-o", str(tmp_path / "out")])
+    db = tmp_path / "demo.db"
+    result = runner.invoke(app, ["demo", "-o", str(tmp_path / "out"), "--db", str(db), "--no-reports"])
     assert result.exit_code == 0, result.output
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert written == sorted([f"{s.stem}.json" for s in SEEDS] + ["plans.xlsx"])
-    assert "汕头市龙湖区" in result.stdout
+    assert "汕头市龙湖区" in result.stdout and "示例数据" in result.stdout
+    again = runner.invoke(app, ["demo", "-o", str(tmp_path / "out"), "--db", str(db), "--no-reports"])
+    assert again.exit_code == 0, "running the demo twice is harmless"
+    from healthplan.store import Store
+    from healthplan.store import models as m
+    from sqlalchemy import func, select
+
+    store = Store(str(db))
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(m.Plan)) == 5
+        assert s.scalar(select(func.count()).select_from(m.Observation).where(m.Observation.example)) > 0
+    store.close()
 
 
 BAD = {
@@ -121,8 +133,12 @@ def test_failed_write_leaves_no_half_file(tmp_path, monkeypatch):
 
 
 def test_installed_command_runs_from_any_folder(tmp_path):
-    """`healthplan demo` finds its sample plans inside the package, wherever it is run."""
+    """The README's main job: `healthplan demo` from any folder, no server, the default SQLite file there."""
     exe = os.path.join(os.path.dirname(sys.executable), "healthplan")
-    proc = subprocess.run([exe, "demo", "-o", "out"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    env = {k: v for k, v in os.environ.items() if k != "HEALTHPLAN_DATABASE_URL"}
+    proc = subprocess.run([exe, "demo", "-o", "out"], cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                          env=env)
     assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "out" / "plans.xlsx").exists()
+    assert (tmp_path / "out" / "plans.xlsx").exists() and (tmp_path / "healthplan.db").exists()
+    reports = sorted(p.name for p in (tmp_path / "out" / "reports").iterdir())
+    assert len(reports) == 33 and "清远市清城区_中期评估报告_2023.docx" in reports

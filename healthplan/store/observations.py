@@ -111,10 +111,11 @@ def put_observation(s: Session, org_unit_id: int, indicator_id: int, period: str
             s.flush()
             record(s, user, "insert", obs, source_file=source_file, import_id=import_id)
         else:
-            if obs.value == float(value) and not obs.derived:
+            if obs.value == float(value) and not obs.derived and obs.example == example:
                 return obs
             old = snapshot(obs)
             obs.value, obs.derived, obs.updated_by = float(value), False, user
+            obs.example = example  # a real figure written over an example one is real
             obs.source, obs.import_id = source or obs.source, import_id
             obs.updated_at = m.now()
             if comment is not None:
