@@ -410,9 +410,11 @@ def template_cmd(
 
 def _register_features() -> None:
     """Commands of the feature packages (each registers its own)."""
+    from .checks.cli import register as checks
     from .reports.cli import register as reports
     from .resources.cli import register as resources
 
+    checks(app)
     resources(app)
     reports(app)
 
