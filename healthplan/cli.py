@@ -413,10 +413,12 @@ def _register_features() -> None:
     from .checks.cli import register as checks
     from .reports.cli import register as reports
     from .resources.cli import register as resources
+    from .web.cli import register as web
 
     checks(app)
     resources(app)
     reports(app)
+    web(app)
 
 
 _register_features()

@@ -260,3 +260,21 @@ class AuditLog(Base):
     new: Mapped[dict | None] = mapped_column(JSON)
     source_file: Mapped[str | None] = mapped_column(String(300))
     import_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
+
+
+class User(Base):
+    """用户 of the web app: a role and the org unit it is scoped to (its subtree).
+
+    Roles: ``administrator`` (everything), ``province_analyst`` (reads its province),
+    ``region_editor`` (reads and writes its region and the units below), ``viewer`` (reads only).
+    """
+
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    org_unit: Mapped[OrgUnit | None] = relationship()
