@@ -92,8 +92,6 @@ SHEETS = [
 def to_xlsx(plans: list[Plan], path: Path) -> None:
     """One workbook: a sheet per section, one row per table row, frozen headers, the source line kept."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
 
     wb = Workbook()
     overview = wb.active
@@ -104,7 +102,6 @@ def to_xlsx(plans: list[Plan], path: Path) -> None:
         period = f"{c['period']['start']}–{c['period']['end']}" if c["period"] else None
         overview.append([c["file"], c["region"], c["region_code"], c["level"], c["title"], period,
                          len(c["indicators"]), len(c["projects"]), len(c["facility_tables"])])
-    header_font, header_fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     for title, section, cols in SHEETS:
         rows = [(p.region or p.file, r) for p in plans for r in p.contract()[section]]
         if not rows and section not in ("indicators",):
@@ -121,6 +118,15 @@ def to_xlsx(plans: list[Plan], path: Path) -> None:
         for r in table["rows"]:
             ws.append([plan.region, r["category"], r["facility"]] + r["values"]
                       + ["是" if r["subtotal"] else None, "是" if r["total"] else None, r["line"]])
+    save_workbook(wb, path)
+
+
+def save_workbook(wb, path: Path) -> None:
+    """Bold frozen header rows, columns sized to their text, then an atomic write."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    header_font, header_fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     for ws in wb.worksheets:
         ws.freeze_panes = "A2"
         for cell in ws[1]:
@@ -131,4 +137,4 @@ def to_xlsx(plans: list[Plan], path: Path) -> None:
             ws.column_dimensions[get_column_letter(idx)].width = min(60, max(8, width * 1.6))
     buf = io.BytesIO()
     wb.save(buf)
-    atomic_write(path, buf.getvalue())
+    atomic_write(Path(path), buf.getvalue())

@@ -38,6 +38,18 @@ def differences(expected, got, path: str = "$") -> list[str]:
     return out
 
 
+PROVENANCE_KEYS = {"file", "format", "line", "source_line"}
+
+
+def without_lines(value, keys=PROVENANCE_KEYS):
+    """A plan contract without what legitimately moves between exports: file, format, line numbers."""
+    if isinstance(value, dict):
+        return {k: without_lines(v, keys) for k, v in value.items() if k not in keys}
+    if isinstance(value, list):
+        return [without_lines(v, keys) for v in value]
+    return value
+
+
 @pytest.fixture(scope="session")
 def seed_plans():
     from healthplan.ingest import ingest_file

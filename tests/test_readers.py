@@ -15,22 +15,12 @@ import pytest
 
 from builders import (GRID_CAPTION, GRID_ROWS, build_docx, build_grid_docx, build_grid_html, build_grid_pdf,
                       build_html, build_pdf, layout, seed_document)
-from conftest import SEEDS
+from conftest import SEEDS, without_lines
 from healthplan.errors import IngestError
 from healthplan.ingest import extract_plan, ingest_file, read_document
 from healthplan.ingest.blocks import Paragraph
 
 FORMATS = {"docx": build_docx, "html": build_html, "pdf": build_pdf}
-LINE_KEYS = {"file", "format", "line", "source_line"}
-
-
-def without_lines(value):
-    """The contract without what legitimately differs between formats: file, format, line numbers."""
-    if isinstance(value, dict):
-        return {k: without_lines(v) for k, v in value.items() if k not in LINE_KEYS}
-    if isinstance(value, list):
-        return [without_lines(v) for v in value]
-    return value
 
 
 @pytest.fixture(scope="session")

@@ -10,20 +10,11 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SEEDS
+from conftest import SEEDS, without_lines
 from healthplan.ingest import extract_plan
 from healthplan.ingest.readers.txt import HEADING, SENTENCE_PUNCT, decode, parse_text
 
 TEXTS = {p.stem: p.read_text(encoding="utf-8") for p in SEEDS}
-LINE_KEYS = {"line", "source_line", "file"}
-
-
-def without_lines(value):
-    if isinstance(value, dict):
-        return {k: without_lines(v) for k, v in value.items() if k not in LINE_KEYS}
-    if isinstance(value, list):
-        return [without_lines(v) for v in value]
-    return value
 
 
 EXPECTED = {stem: without_lines(extract_plan(parse_text(text, stem)).contract()) for stem, text in TEXTS.items()}

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..errors import IngestError
 from ..plan import Indicator, Plan, Value
 from ..text import fold_width, name_key
-from .blocks import Document, Paragraph, Table
+from .blocks import Document, Paragraph
 from .header import classify
 from .indicators import read_completion, read_indicators
 from .meta import find_period, find_plan_region, find_title, period_named

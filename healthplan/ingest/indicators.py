@@ -49,17 +49,23 @@ def _seq(text: str | None) -> int | None:
     return int(text) if text and text.isdigit() else None
 
 
-def read_indicators(layout: Layout, title: str, period: Period | None) -> list[Indicator]:
-    name_col, unit_col = layout.find("name"), layout.find("unit")
-    base_col, target_col, outlook_col = layout.find("baseline"), layout.find("target"), layout.find("outlook")
-    domain, out = None, []
+def _named_rows(layout: Layout):
+    """Data rows with a name: (row, name cell, domain continued from above, name, unit)."""
+    name_col, unit_col, domain_col = layout.find("name"), layout.find("unit"), layout.find("domain")
+    domain = None
     for row in layout.body:
         name_cell = _cell(row, name_col)
         if name_cell is None or not name_cell.text:
             continue
-        domain = _text(row, layout.find("domain")) or domain
-        unit_text = _text(row, unit_col) or None if unit_col else None
-        name, unit = split_name_unit(name_cell.text, unit_text)
+        domain = _text(row, domain_col) or domain
+        name, unit = split_name_unit(name_cell.text, (_text(row, unit_col) or None) if unit_col else None)
+        yield row, name_cell, domain, name, unit
+
+
+def read_indicators(layout: Layout, title: str, period: Period | None) -> list[Indicator]:
+    base_col, target_col, outlook_col = layout.find("baseline"), layout.find("target"), layout.find("outlook")
+    out = []
+    for row, name_cell, domain, name, unit in _named_rows(layout):
         target_year = (target_col.year if target_col else None) or (period.end if period else None)
         baseline = None
         if base_col is not None:
@@ -77,16 +83,10 @@ def read_indicators(layout: Layout, title: str, period: Period | None) -> list[I
 
 
 def read_completion(layout: Layout, title: str, period: Period | None) -> list[CompletionRow]:
-    name_col, unit_col = layout.find("name"), layout.find("unit")
     target_col, actual_col = layout.find("target"), layout.find("actual")
     end = period.end if period else (actual_col.year if actual_col else None)
-    domain, out = None, []
-    for row in layout.body:
-        name_cell = _cell(row, name_col)
-        if name_cell is None or not name_cell.text:
-            continue
-        domain = _text(row, layout.find("domain")) or domain
-        name, unit = split_name_unit(name_cell.text, _text(row, unit_col) or None if unit_col else None)
+    out = []
+    for row, name_cell, domain, name, unit in _named_rows(layout):
         actual_year = (actual_col.year if actual_col else None) or end
         actual_cell = _cell(row, actual_col)
         actual = to_value(actual_cell.text if actual_cell else "", actual_year)

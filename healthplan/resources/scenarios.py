@@ -9,7 +9,6 @@ in the same folder, then a rename), so a failed write never leaves half a file.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError
 
 from ..errors import HealthplanError
-from ..output import atomic_write
+from ..output import atomic_write, save_workbook
 from ..plan import Plan
 from ._fmt import num
 from .hill_burton import BedComparison, HillBurtonInputs, compare_beds
@@ -153,8 +152,6 @@ def _sheet(name: str, used: set[str]) -> str:
 def to_xlsx(results: list[ScenarioResult], path: str | Path) -> Path:
     """A workbook: the comparison, the scenarios' settings, and one sheet of detail per scenario."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
 
     wb = Workbook()
     ws = wb.active
@@ -185,17 +182,6 @@ def to_xlsx(results: list[ScenarioResult], path: str | Path) -> Path:
         for item in r.report.items:
             for s in item.schedule:
                 ws2.append([s.year, item.resource, s.population, s.required, s.planned, s.increment])
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-    for sheet in wb.worksheets:
-        sheet.freeze_panes = "A2"
-        for cell in sheet[1]:
-            cell.font, cell.fill = bold, fill
-            cell.alignment = Alignment(wrap_text=True, vertical="center")
-        for idx, column in enumerate(sheet.columns, 1):
-            width = max((len(str(c.value)) for c in column if c.value is not None), default=4)
-            sheet.column_dimensions[get_column_letter(idx)].width = min(60, max(8, width * 1.6))
-    buf = io.BytesIO()
-    wb.save(buf)
     path = Path(path)
-    atomic_write(path, buf.getvalue())
+    save_workbook(wb, path)
     return path
