@@ -44,9 +44,14 @@ def sync_catalog(s: Session, catalog: Catalog | None = None) -> dict[str, m.Indi
 
 
 def ensure_org_unit(s: Session, code: str | None, name: str, level: str | None) -> m.OrgUnit:
-    """The org unit for a region code, with its parents up to the province (created when missing)."""
+    """The org unit for a region code, with its parents up to the province (created when missing).
+
+    The current version of the unit; when a 区划调整 has ended every version, the latest one (never a
+    new, undated duplicate of a unit that was split or merged away).
+    """
+    latest = (m.OrgUnit.valid_to.is_(None).desc(), m.OrgUnit.valid_to.desc(), m.OrgUnit.id.desc())
     if code:
-        unit = s.scalars(select(m.OrgUnit).where(m.OrgUnit.code == code, m.OrgUnit.valid_to.is_(None))).first()
+        unit = s.scalars(select(m.OrgUnit).where(m.OrgUnit.code == code).order_by(*latest)).first()
         if unit is not None:
             return unit
         parent = None
@@ -56,7 +61,7 @@ def ensure_org_unit(s: Session, code: str | None, name: str, level: str | None) 
         unit = m.OrgUnit(code=code, name=REGION_DATA.get(code, name), level=level or level_of(code, name),
                          parent_id=parent.id if parent else None)
     else:
-        unit = s.scalars(select(m.OrgUnit).where(m.OrgUnit.name == name, m.OrgUnit.valid_to.is_(None))).first()
+        unit = s.scalars(select(m.OrgUnit).where(m.OrgUnit.name == name).order_by(*latest)).first()
         if unit is not None:
             return unit
         unit = m.OrgUnit(code=None, name=name, level=level or "district")
