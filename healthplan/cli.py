@@ -411,6 +411,7 @@ def template_cmd(
 def _register_features() -> None:
     """Commands of the feature packages (each registers its own)."""
     from .checks.cli import register as checks
+    from .generate_cli import register as generate
     from .reports.cli import register as reports
     from .resources.cli import register as resources
     from .web.cli import register as web
@@ -419,6 +420,7 @@ def _register_features() -> None:
     resources(app)
     reports(app)
     web(app)
+    generate(app)
 
 
 _register_features()
