@@ -56,9 +56,9 @@ class Target(BaseModel):
     approximate: bool = False  # 左右
     parts: list["Target"] | None = None
 
-    def describe(self) -> str:
+    def describe(self, baseline_year: int | None = None) -> str:
         """The target in planners' words (目标说明)."""
-        return describe(self)
+        return describe(self, baseline_year)
 
 
 OPS = [
@@ -197,7 +197,7 @@ def _fmt(x: float | None) -> str:
     return f"{x:.4f}".rstrip("0").rstrip(".")
 
 
-def describe(t: Target) -> str:
+def describe(t: Target, baseline_year: int | None = None) -> str:
     """Chinese description of what the target demands (without baseline arithmetic)."""
     prefix = "力争" if t.aspirational else ""
     if t.kind == "threshold":
@@ -208,7 +208,8 @@ def describe(t: Target) -> str:
         head = "1:" + _fmt(t.value) if t.ratio else _fmt(t.value)
         return f"{prefix}{OP_WORDS[t.op]}{head}" + ("（未标比较符，按指标方向理解）" if t.bare else "")
     if t.kind in ("relative", "rate"):
-        ref = "每年" if t.kind == "rate" else (f"较{t.reference_year}年" if t.reference_year else "较基期")
+        base = f"较{baseline_year}年" if baseline_year else "较基期"
+        ref = "每年" if t.kind == "rate" else (f"较{t.reference_year}年" if t.reference_year else base)
         verb = "增长" if (t.change or 0) > 0 else "降低"
         return f"{prefix}{ref}{verb}{_fmt(abs(t.change or 0))}{t.unit or ''}{t.bound or ''}"
     if t.kind == "direction":
@@ -216,7 +217,7 @@ def describe(t: Target) -> str:
     if t.kind == "linked":
         return f"{prefix}与{t.linked_to or '关联指标'}同比例{'提高' if t.direction == 'up' else '下降'}"
     if t.kind == "compound":
-        return "；".join(describe(p) for p in t.parts or [])
+        return "；".join(describe(p, baseline_year) for p in t.parts or [])
     if t.kind == "qualitative":
         return f"定性目标“{t.text}”，需人工判断"
     return "无目标值"

@@ -348,12 +348,8 @@ def _direction_only(t: Target, base: dict, value, b, year, ty, points) -> Evalua
 def _head(t: Target, op, tv, high, ty, by) -> str:
     when = f"{ty}年" if ty else ""
     if t.kind == "relative":
-        ref = f"较{t.reference_year}年" if t.reference_year else (f"较{by}年" if by else "较基期")
-        verb = "增长" if (t.change or 0) > 0 else "降低"
-        return f"目标：{when}{ref}{verb}{_f(abs(t.change or 0))}{t.unit or ''}{t.bound or ''}，即{OP_ZH[op]}{_f(tv)}"
-    if t.kind == "rate":
-        return f"目标：{t.describe()}，即{when}{OP_ZH[op]}{_f(tv)}"
-    if t.kind == "linked":
+        return f"目标：{when}{t.describe(by)}，即{OP_ZH[op]}{_f(tv)}"
+    if t.kind in ("rate", "linked"):
         return f"目标：{t.describe()}，即{when}{OP_ZH[op]}{_f(tv)}"
     if op == "between":
         return f"目标：{when}介于{_f(tv)}至{_f(high)}"
