@@ -77,6 +77,15 @@ def readable_plan(s: Session, who: Principal, plan_id: int) -> m.Plan:
     return plan
 
 
+def writable_plan(store, who: Principal, plan_id: int) -> m.Plan:
+    """The plan, when the user may read it and write its region (404 / 403 otherwise)."""
+    with store.session() as s:
+        plan = readable_plan(s, who, plan_id)
+    if not who.can_write(plan.org_unit_id):
+        raise forbidden()
+    return plan
+
+
 def default_year(s: Session, plan: m.Plan) -> int:
     """The latest year within the plan period with a figure for the unit, else the year before last."""
     years = s.scalars(select(m.Observation.year).where(m.Observation.org_unit_id == plan.org_unit_id,

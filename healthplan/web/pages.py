@@ -126,10 +126,7 @@ async def plan_upload(request: Request, plan_id: int, file: UploadFile, year: in
                       who: Principal = Depends(require_user)):
     content = await file.read(data.MAX_UPLOAD + 1)
     store = request.app.state.store
-    with store.session() as s:
-        plan = data.readable_plan(s, who, plan_id)
-        if not who.can_write(plan.org_unit_id):
-            raise data.forbidden()
+    plan = data.writable_plan(store, who, plan_id)
     problems = None
     try:
         result = data.upload(store, who, plan, file.filename or "upload.xlsx", content)
