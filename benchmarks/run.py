@@ -8,8 +8,12 @@ Scale (synthetic data from ``healthplan.generate``, in a fresh SQLite file or, w
 postgresql://…``, a fresh schema dropped afterwards): generation throughput against per-row ORM
 inserts; evaluation of every county-level unit × indicator for one year, set-based
 (``healthplan.evaluate.bulk``: SQL + numpy) against a straightforward per-row Python loop over the
-same data with the scalar ``evaluate()``; peak memory (``ru_maxrss``) against the memory after imports.
-Without ``--quick`` the results and the machine are written to ``benchmarks/RESULTS.md``.
+same data with the scalar ``evaluate()``, cold and warm; the plan page's API at p50/p95 with 20
+concurrent clients against a real uvicorn server (``api_bench``), against the same server without the
+evaluation cache; a 100,000-row Excel import with full validation (``import_bench``) against the
+row-by-row path; peak memory (``ru_maxrss``) against the memory after imports. Without ``--quick``
+(national size: 2,850 county-level units) the results and the machine are written to
+``benchmarks/RESULTS.md``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from healthplan.cli import seed_files  # noqa: E402
 from healthplan.ingest import extract_plan  # noqa: E402
@@ -147,9 +152,17 @@ def bench_generate(store, units: int, seed: int = 1) -> tuple[dict, object]:
 
 
 def bench_evaluate(store, year: int, repeat: int) -> list[dict]:
-    """All county-level units × indicators in ``year``: set-based against the per-row scalar loop."""
+    """All county-level units × indicators in ``year``: set-based against the per-row scalar loop.
+
+    Cold: the first evaluation in a process (targets read and parsed). Warm: the server's steady state —
+    the parsed targets come from the cache (checked against the store's fingerprint on every call) and
+    the year's figures are read afresh every time."""
     from healthplan.evaluate.bulk import evaluate_year, evaluate_year_rowwise, load, statuses
 
+    with store.session() as s:
+        start = time.perf_counter()
+        cold_result = evaluate_year(s, year, cached=False)
+        cold = time.perf_counter() - start
     timings, loads, computes = [], [], []
     for _ in range(repeat):
         with store.session() as s:
@@ -165,10 +178,10 @@ def bench_evaluate(store, year: int, repeat: int) -> list[dict]:
     start = time.perf_counter()
     slow = evaluate_year_rowwise(frame)
     base = time.perf_counter() - start
-    assert slow == result.status_names(), "set-based and per-row statuses differ"
+    assert slow == result.status_names() == cold_result.status_names(), "set-based and per-row statuses differ"
     rows = len(frame)
     value, compute = min(timings), min(computes)
-    # what the app does today: evaluate_plan plan by plan (its own queries), on a sample of plans, scaled up
+    # what a page does: evaluate_plan plan by plan (its own queries), on a sample of plans, scaled up
     from sqlalchemy import select
 
     from healthplan.evaluate.plans import evaluate_plan
@@ -186,13 +199,17 @@ def bench_evaluate(store, year: int, repeat: int) -> list[dict]:
         {"name": "evaluate_year_all_counties", "value": round(value, 4), "unit": "s", "baseline": round(base, 4),
          "baseline_name": "per-row loop with scalar evaluate() over the loaded data (load not counted)",
          "ratio": round(base / value, 2),
-         "target": f"{rows:,} targets in {year}; <= 2 s and >= 20x at national size (ratio = speed-up)"},
+         "target": f"{rows:,} targets in {year}, warm (parsed targets cached, figures read every time);"
+                   " <= 2 s and >= 20x at national size (ratio = speed-up)"},
+        {"name": "evaluate_year_cold", "value": round(cold, 4), "unit": "s", "baseline": round(base, 4),
+         "baseline_name": "per-row loop with scalar evaluate() (load not counted)", "ratio": round(base / cold, 2),
+         "target": "first evaluation in a process: targets read and parsed too; <= 2 s"},
         {"name": "evaluate_year_compute_only", "value": round(compute, 4), "unit": "s", "baseline": round(base, 4),
          "baseline_name": "per-row loop with scalar evaluate()", "ratio": round(base / compute, 2),
          "target": f"numpy part alone; SQL load {min(loads):.3f} s"},
         {"name": "evaluate_year_vs_evaluate_plan", "value": round(value, 4), "unit": "s", "baseline": round(app, 4),
          "baseline_name": f"evaluate_plan() plan by plan, queries included ({len(sample)} plans timed, scaled to all)",
-         "ratio": round(app / value, 2), "target": "the app's current path, for scale"},
+         "ratio": round(app / value, 2), "target": "one plan at a time as a page does it, for scale"},
     ]
 
 
@@ -253,28 +270,44 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print JSON objects")
     parser.add_argument("--db", help="a PostgreSQL URL (a fresh schema is made and dropped) or a SQLite file; "
                                      "default a temporary SQLite file")
-    parser.add_argument("--units", type=int, help="county-level units to generate (default 20 quick, 300 full)")
+    parser.add_argument("--units", type=int, help="county-level units to generate (default 20 quick, 2850 full: national size)")
     parser.add_argument("--year", type=int, default=2023, help="the year evaluated (default 2023)")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes for the API benchmark"
+                                                              " (default 2: this machine's cores)")
+    parser.add_argument("--skip-api", action="store_true", help="leave out the API latency benchmark")
+    parser.add_argument("--skip-import", action="store_true", help="leave out the Excel import benchmark")
     parser.add_argument("--results", default=str(Path(__file__).resolve().parent / "RESULTS.md"),
                         help="where the full run writes its results")
     args = parser.parse_args()
     start_rss = _rss_mib()
     seconds = 0.5 if args.quick else 3.0
-    units = args.units or (20 if args.quick else 300)
+    units = args.units or (20 if args.quick else 2850)
     results = [bench_ingest(seconds)]
     scratch = Scratch(args.db)
     try:
         gen, generated = bench_generate(scratch.store, units)
         results.append(gen)
         results += bench_evaluate(scratch.store, args.year, 2 if args.quick else 3)
+        if not args.skip_api:
+            from api_bench import bench_api
+
+            results += bench_api(scratch.store, clients=20, requests=10 if args.quick else 100,
+                                 baseline_requests=3 if args.quick else 25, workers=args.workers)
+        if not args.skip_import:
+            from import_bench import bench_import
+
+            results += bench_import(scratch.store, rows=2_000 if args.quick else 100_000)
         info = machine(scratch)
         dialect = scratch.store.dialect
     finally:
         scratch.close()
-    peak = _rss_mib()
+    import api_bench
+
+    peak, server_peak = _rss_mib(), api_bench.SERVER_PEAK_MIB[0]
     results.append({"name": "peak_memory", "value": round(peak, 1), "unit": "MiB", "baseline": round(start_rss, 1),
                     "baseline_name": "after imports", "ratio": round(peak / start_rss, 2),
-                    "target": "<= 2048 MiB at national size"})
+                    "target": f"<= 2048 MiB at national size (this process: generation, evaluation, import;"
+                              f" the largest uvicorn process {server_peak:.0f} MiB)"})
     if not args.quick:
         write_results(Path(args.results), results, info, generated, dialect)
     if args.json:

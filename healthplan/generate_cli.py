@@ -24,7 +24,7 @@ def _years(value: str) -> tuple[int, int]:
 def register(app: typer.Typer) -> None:
     @app.command("generate")
     def generate_command(
-        units: int = typer.Option(100, "--units", min=1, help="县级单位数量（全国约2850；每县约14个乡镇）"),
+        units: int = typer.Option(100, "--units", min=1, help="县级单位数量（全国约2850；每县8–21个乡镇，平均14.5个）"),
         years: str = typer.Option("2016-2030", "--years", help="观测年份范围，如 2016-2030"),
         seed: int = typer.Option(0, "--seed", help="随机种子：同一种子生成相同数据"),
         db: str | None = typer.Option(None, "--db", help=DB_HELP),

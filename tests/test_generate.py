@@ -7,7 +7,7 @@ import hashlib
 import pytest
 from sqlalchemy import func, select
 
-from healthplan.generate import SOURCE, SYNTHETIC, TOWNSHIPS_PER_COUNTY, generate
+from healthplan.generate import SOURCE, SYNTHETIC, generate, townships_of
 from healthplan.store import Store
 from healthplan.store import models as m
 from healthplan.store.exchange import export_data
@@ -28,7 +28,7 @@ def test_same_seed_same_data(tmp_path):
     generate(c, units=6, years=(2019, 2024), seed=12)
     assert _fingerprint(a) == _fingerprint(b)
     assert _fingerprint(a) != _fingerprint(c)
-    assert out.counties == 6 and out.townships == 6 * TOWNSHIPS_PER_COUNTY and out.plans == 6
+    assert out.counties == 6 and out.townships == sum(townships_of(k) for k in range(6)) and out.plans == 6
     assert out.targets == 6 * len(out.indicators) and len(out.indicators) == 60
     assert 0.95 * 6 * 60 * 6 <= out.observations <= 6 * 60 * 6
     for st in (a, b, c):

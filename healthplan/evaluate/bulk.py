@@ -1,7 +1,8 @@
 """Set-based evaluation (批量评估): every county-level unit × indicator target for one year at once.
 
-The store is read with a handful of set-based queries (the targets of the current plans; the yearly
-figures of the year, through the (indicator, year) index; for the few unit × indicator pairs without
+The store is read with a handful of set-based queries (the targets of the current plans, parsed once
+and cached while the store's targets are unchanged; the yearly figures of the year, from the covering
+(year, indicator, unit, period, value) index; for the few unit × indicator pairs without
 one, the latest earlier figure; the earliest figure where a target has no baseline; the figures of
 the years that 比2018年… targets name) and the statuses are computed on numpy arrays. They are exactly
 those of :func:`healthplan.evaluate.plans.evaluate_plan` (the scalar :func:`healthplan.evaluate.evaluate`
@@ -14,6 +15,8 @@ scalar function. Only the status is computed here; the scalar evaluator gives th
 from __future__ import annotations
 
 import re
+import threading
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,31 +37,6 @@ _FAST = re.compile(r"(>=|≥|>|<=|≤|<)?(\d+(?:\.\d+)?)(%|‰)?(以上|以下|�
 _FAST_OP = {">=": ">=", "≥": ">=", ">": ">", "<=": "<=", "≤": "<=", "<": "<"}
 
 
-@dataclass
-class Frame:
-    """One row per target: what the status depends on, as arrays (NaN / 0 where absent)."""
-
-    year: int
-    target_id: np.ndarray
-    plan_id: np.ndarray
-    org_unit_id: np.ndarray
-    indicator_id: np.ndarray
-    code: list[str]
-    text: list[str]
-    direction: list[str]
-    baseline: np.ndarray
-    baseline_year: np.ndarray  # 0 when absent
-    target_year: np.ndarray
-    value: np.ndarray  # the latest yearly figure up to ``year``
-    value_year: np.ndarray
-    first: np.ndarray  # the earliest yearly figure up to ``year``
-    first_year: np.ndarray
-    refs: dict[tuple[int, int], dict[int, float]]  # (unit, indicator) → reference year → value
-
-    def __len__(self) -> int:
-        return len(self.target_id)
-
-
 def _rows(s: Session, sql: str) -> list[tuple]:
     """Plain tuples straight from the driver (no Row objects): the queries here return many rows."""
     cur = s.connection().connection.dbapi_connection.cursor()
@@ -75,8 +53,8 @@ def _align(keys_u, keys_i, rows: list[tuple], n_cols: int):
     out = [np.full(n, np.nan) for _ in range(n_cols)]
     if not rows or not n:
         return out, np.zeros(n, dtype=bool)
-    cols = list(zip(*rows))
-    key = (np.array(cols[0], dtype=np.int64) << 32) | np.array(cols[1], dtype=np.int64)
+    table = np.array(rows, dtype=float)  # one C loop over the tuples; None → NaN
+    key = (table[:, 0].astype(np.int64) << 32) | table[:, 1].astype(np.int64)
     order = np.argsort(key, kind="stable")
     key = key[order]
     want = (keys_u << 32) | keys_i
@@ -84,59 +62,154 @@ def _align(keys_u, keys_i, rows: list[tuple], n_cols: int):
     hit = key[pos] == want
     src = order[pos[hit]]
     for c in range(n_cols):
-        out[c][hit] = np.array([np.nan if x is None else x for x in cols[2 + c]], dtype=float)[src]
+        out[c][hit] = table[src, 2 + c]
     return out, hit
+
+
+def _pairs(dialect: str, pairs: list[tuple[int, int]]) -> str:
+    """A derived table ``w(u, i)`` of (unit, indicator) integer pairs, for one index probe per pair."""
+    values = ", ".join(f"({int(u)}, {int(i)})" for u, i in pairs)
+    if dialect == "sqlite":
+        return f"(SELECT column1 AS u, column2 AS i FROM (VALUES {values})) w"
+    return f"(VALUES {values}) AS w(u, i)"
 
 
 def _ends(s: Session, dialect: str, year: int, end: str, units: np.ndarray, indicators: np.ndarray) -> list[tuple]:
     """(unit, indicator, year, value) of the earliest (``min``) or latest (``max``) yearly figure up to ``year``
-    of the given pairs: joined to a VALUES list when they are few, one grouped scan otherwise."""
+    of the given pairs: one probe of the (unit, indicator, year) index per pair when they are few (a
+    correlated subquery on SQLite, LATERAL on PostgreSQL), one grouped scan otherwise."""
     pairs = sorted(set(zip(units.tolist(), indicators.tolist())))
     if not pairs:
         return []
     yearly = f"o.facility_id IS NULL AND o.period = CAST(o.year AS VARCHAR(8)) AND o.year <= {int(year)}"
-    source, on = "observation o", ""
-    if len(pairs) <= 20_000:
-        values = ", ".join(f"({int(u)}, {int(i)})" for u, i in pairs)
-        if dialect == "sqlite":
-            source = (f"(SELECT column1 AS u, column2 AS i FROM (VALUES {values})) w "
-                      "JOIN observation o INDEXED BY uq_observation_unit")
-        else:
-            source = f"(VALUES {values}) AS w(u, i) JOIN observation o"
-        on = " ON o.org_unit_id = w.u AND o.indicator_id = w.i"
-    if dialect == "sqlite":  # SQLite's min()/max() take the other columns from the row they pick
-        return _rows(s, f"SELECT o.org_unit_id, o.indicator_id, {end}(o.year), o.value FROM {source}{on} "
-                        f"WHERE {yearly} GROUP BY o.org_unit_id, o.indicator_id")
     order = "" if end == "min" else " DESC"
-    if on:  # one index probe per pair
-        return _rows(s, f"SELECT w.u, w.i, o.year, o.value FROM (VALUES {values}) AS w(u, i) CROSS JOIN LATERAL "
+    if len(pairs) <= 50_000:
+        if dialect == "sqlite":
+            return _rows(s, "SELECT o.org_unit_id, o.indicator_id, o.year, o.value FROM (SELECT (SELECT o.id FROM "
+                            "observation o INDEXED BY ix_observation_unit_value WHERE o.org_unit_id = w.u AND "
+                            f"o.indicator_id = w.i AND {yearly} ORDER BY o.year{order} LIMIT 1) AS oid FROM "
+                            f"{_pairs(dialect, pairs)}) x JOIN observation o ON o.id = x.oid")
+        return _rows(s, f"SELECT w.u, w.i, o.year, o.value FROM {_pairs(dialect, pairs)} CROSS JOIN LATERAL "
                         f"(SELECT o.year, o.value FROM observation o WHERE o.org_unit_id = w.u AND o.indicator_id = w.i "
                         f"AND {yearly} ORDER BY o.year{order} LIMIT 1) o")
+    if dialect == "sqlite":  # SQLite's min()/max() take the other columns from the row they pick
+        return _rows(s, f"SELECT o.org_unit_id, o.indicator_id, {end}(o.year), o.value FROM observation o "
+                        f"WHERE {yearly} GROUP BY o.org_unit_id, o.indicator_id")
     return _rows(s, f"SELECT DISTINCT ON (o.org_unit_id, o.indicator_id) o.org_unit_id, o.indicator_id, o.year, "
-                    f"o.value FROM {source}{on} WHERE {yearly} ORDER BY o.org_unit_id, o.indicator_id, o.year{order}")
+                    f"o.value FROM observation o WHERE {yearly} ORDER BY o.org_unit_id, o.indicator_id, o.year{order}")
 
 
-def load(s: Session, year: int, levels: tuple[str, ...] = COUNTY_LEVELS) -> Frame:
+@dataclass
+class Targets:
+    """The target side of a frame (目标表): rows of the current plans and their parsed targets.
+
+    Targets are immutable rows (a corrected plan is a new plan version with new rows), so this part is
+    cached per database and levels and reused while :func:`_fingerprint` is unchanged."""
+
+    target_id: np.ndarray
+    plan_id: np.ndarray
+    org_unit_id: np.ndarray
+    indicator_id: np.ndarray
+    code: list[str]
+    text: list[str]
+    direction: list[str]
+    baseline: np.ndarray
+    baseline_year: np.ndarray  # 0 when absent
+    target_year: np.ndarray
+    parsed: tuple  # arrays: kind, op, value, high, change, percent, reference year, approximate,
+    # sense of a direction-only target, sense of the indicator's direction
+    key: np.ndarray  # (unit << 32) | indicator
+    needing: dict[int, list[tuple[int, int]]]  # reference year of 比2018年… targets → (unit, indicator)
+
+
+@dataclass
+class Frame(Targets):
+    """One row per target: the targets and what their status depends on in ``year``, as arrays (NaN / 0
+    where absent)."""
+
+    year: int
+    value: np.ndarray  # the latest yearly figure up to ``year``
+    value_year: np.ndarray
+    first: np.ndarray  # the earliest yearly figure up to ``year``
+    first_year: np.ndarray
+    refs: dict[tuple[int, int], dict[int, float]]  # (unit, indicator) → reference year → value
+
+    def __len__(self) -> int:
+        return len(self.target_id)
+
+
+_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_CACHE_LOCK = threading.Lock()
+
+
+def _fingerprint(s: Session) -> tuple:
+    """What changes whenever a target, plan or org unit is added, replaced (current flag) or deleted."""
+    return tuple(_rows(s, "SELECT (SELECT count(*) FROM target), (SELECT max(id) FROM target), "
+                          "(SELECT count(*) FROM plan), (SELECT max(id) FROM plan), "
+                          "(SELECT count(*) FROM plan WHERE current), (SELECT count(*) FROM org_unit), "
+                          "(SELECT max(id) FROM org_unit), (SELECT count(*) FROM indicator)")[0])
+
+
+def _load_targets(s: Session, levels: tuple[str, ...]) -> Targets:
+    lv = ", ".join(f"'{x}'" for x in levels if re.fullmatch(r"[a-z\- ]+", x))
+    rows = _rows(s, (
+        "SELECT t.id, t.plan_id, p.org_unit_id, t.indicator_id, t.baseline_value, t.baseline_year, t.target_year, "
+        "t.target_text, t.direction FROM target t JOIN plan p ON p.id = t.plan_id "
+        "JOIN org_unit u ON u.id = p.org_unit_id "
+        f"WHERE p.current AND t.facility_id IS NULL AND u.level IN ({lv}) ORDER BY t.id"))
+    codes = dict(_rows(s, "SELECT id, code FROM indicator"))
+    num = np.array([r[:7] for r in rows], dtype=float).reshape(-1, 7)  # None → NaN
+    ints = np.nan_to_num(num).astype(np.int64)
+    uid, iid = ints[:, 2], ints[:, 3]
+    texts = [r[7] for r in rows]
+    directions = [r[8] for r in rows]
+    # each distinct (text, direction) parsed once; rows point at it
+    distinct: dict[tuple[str, str], int] = {}
+    idx = np.array([distinct.setdefault((r[7], r[8]), len(distinct)) for r in rows], dtype=np.int64)
+    parsed = [_parsed(t, d) for t, d in distinct]
+    arrays = [np.array(c)[idx] for c in zip(*parsed)] if parsed else [np.zeros(0)] * 9
+    for k in (2, 3, 4):
+        arrays[k] = arrays[k].astype(float)
+    arrays.append(np.array([SENSE.get(d, 0) for _, d in distinct], dtype=np.int64)[idx] if distinct
+                  else np.zeros(0, dtype=np.int64))
+    needing: dict[int, set] = {}
+    for k, (t, _) in enumerate(distinct):
+        years = [int(x) for x in re.findall(r"(?:比|较)((?:19|20)\d{2})", t or "")]
+        for row in np.flatnonzero(idx == k) if years else ():
+            for y in years:
+                needing.setdefault(y, set()).add((int(uid[row]), int(iid[row])))
+    return Targets(
+        target_id=ints[:, 0], plan_id=ints[:, 1], org_unit_id=uid, indicator_id=iid,
+        code=[codes.get(int(i)) for i in iid.tolist()], text=texts, direction=directions, baseline=num[:, 4],
+        baseline_year=ints[:, 5], target_year=ints[:, 6], parsed=tuple(arrays), key=(uid << 32) | iid,
+        needing={y: sorted(p) for y, p in needing.items()})
+
+
+def targets(s: Session, levels: tuple[str, ...] = COUNTY_LEVELS, *, cached: bool = True) -> Targets:
+    """The targets of the current plans of units at ``levels``: from the cache while the store's targets,
+    plans and org units are unchanged, else read and parsed again (``cached=False``: always read)."""
+    engine = s.get_bind()
+    fp = _fingerprint(s)
+    if cached:
+        with _CACHE_LOCK:
+            hit = _CACHE.get(engine, {}).get(levels)
+        if hit and hit[0] == fp:
+            return hit[1]
+    t = _load_targets(s, levels)
+    with _CACHE_LOCK:
+        _CACHE.setdefault(engine, {})[levels] = (fp, t)
+    return t
+
+
+def load(s: Session, year: int, levels: tuple[str, ...] = COUNTY_LEVELS, *, cached: bool = True) -> Frame:
     """The targets of the current plans of units at ``levels`` with their figures up to ``year``."""
     year = int(year)
     dialect = s.get_bind().dialect.name
-    lv = ", ".join(f"'{x}'" for x in levels if re.fullmatch(r"[a-z\- ]+", x))
-    rows = _rows(s, (
-        "SELECT t.id, t.plan_id, p.org_unit_id, t.indicator_id, i.code, t.target_text, t.direction, "
-        "t.baseline_value, t.baseline_year, t.target_year FROM target t JOIN plan p ON p.id = t.plan_id "
-        "JOIN org_unit u ON u.id = p.org_unit_id JOIN indicator i ON i.id = t.indicator_id "
-        f"WHERE p.current AND t.facility_id IS NULL AND u.level IN ({lv}) ORDER BY t.id"))
-    cols = list(zip(*rows)) if rows else [()] * 10
-    tid = np.array(cols[0], dtype=np.int64)
-    pid = np.array(cols[1], dtype=np.int64)
-    uid = np.array(cols[2], dtype=np.int64)
-    iid = np.array(cols[3], dtype=np.int64)
-    baseline = np.array([np.nan if x is None else x for x in cols[7]], dtype=float)
-    by = np.array([0 if x is None else x for x in cols[8]], dtype=np.int64)
-    ty = np.array([0 if x is None else x for x in cols[9]], dtype=np.int64)
+    tg = targets(s, levels, cached=cached)
+    uid, iid, baseline, by = tg.org_unit_id, tg.indicator_id, tg.baseline, tg.baseline_year
 
     # per unit and indicator: the latest yearly figure up to the year (mostly the year itself, read through
-    # the (indicator, year) index), and the earliest one where the target has no baseline of its own
+    # the covering index on (year, unit, indicator)), and the earliest one where the target has no baseline
     at = _rows(s, "SELECT org_unit_id, indicator_id, year, value FROM observation "
                   f"WHERE facility_id IS NULL AND year = {year} AND period = '{year}'")
     (vy, value), hit = _align(uid, iid, at, 2)
@@ -150,23 +223,13 @@ def load(s: Session, year: int, levels: tuple[str, ...] = COUNTY_LEVELS) -> Fram
 
     # 比2018年… targets: the figures of the years they name (any year, as evaluate_plan gives them)
     refs: dict[tuple[int, int], dict[int, float]] = {}
-    texts = list(cols[5])
-    needing: dict[int, set] = {}
-    for k, t in enumerate(texts):
-        if t and ("比" in t or "较" in t):
-            for x in re.findall(r"(?:比|较)((?:19|20)\d{2})", t):
-                needing.setdefault(int(x), set()).add((int(uid[k]), int(iid[k])))
-    for ref_year, pairs in sorted(needing.items()):
-        values = ", ".join(f"({u}, {i})" for u, i in sorted(pairs))
-        w = (f"(SELECT column1 AS u, column2 AS i FROM (VALUES {values})) w JOIN observation o "
-             "INDEXED BY uq_observation_unit" if dialect == "sqlite" else f"(VALUES {values}) AS w(u, i) JOIN observation o")
-        for u, i, v in _rows(s, f"SELECT o.org_unit_id, o.indicator_id, o.value FROM {w} ON o.org_unit_id = w.u "
-                                f"AND o.indicator_id = w.i WHERE o.facility_id IS NULL AND o.period = '{ref_year}' "
-                                f"AND o.year = {ref_year}"):
-            refs.setdefault((u, i), {})[ref_year] = v
-    return Frame(year=year, target_id=tid, plan_id=pid, org_unit_id=uid, indicator_id=iid, code=list(cols[4]),
-                 text=texts, direction=list(cols[6]), baseline=baseline, baseline_year=by, target_year=ty,
-                 value=value, value_year=vy, first=first, first_year=fy, refs=refs)
+    for ref_year, pairs in sorted(tg.needing.items()):
+        for u, i, v in _rows(s, f"SELECT w.u, w.i, (SELECT o.value FROM observation o WHERE o.org_unit_id = w.u "
+                                f"AND o.indicator_id = w.i AND o.facility_id IS NULL AND o.year = {int(ref_year)} "
+                                f"AND o.period = '{int(ref_year)}') FROM {_pairs(dialect, pairs)}"):
+            if v is not None:
+                refs.setdefault((u, i), {})[ref_year] = v
+    return Frame(**vars(tg), year=year, value=value, value_year=vy, first=first, first_year=fy, refs=refs)
 
 
 def _parsed(text_: str, direction: str) -> tuple:
@@ -221,17 +284,8 @@ def statuses(f: Frame) -> np.ndarray:
     n = len(f)
     if n == 0:
         return np.zeros(0, dtype=np.int8)
-    cache: dict[tuple[str, str], tuple] = {}
-    parsed = []
-    for t, d in zip(f.text, f.direction):
-        key = (t, d)
-        p = cache.get(key)
-        if p is None:
-            p = cache[key] = _parsed(t, d)
-        parsed.append(p)
-    kind, op, tval, high, change, percent, ref_year, approx, dsense_t = (np.array(c) for c in zip(*parsed))
+    kind, op, tval, high, change, percent, ref_year, approx, dsense_t, dsense = f.parsed
     tval, high, change = tval.astype(float), high.astype(float), change.astype(float)
-    dsense = np.array([SENSE.get(d, 0) for d in f.direction])
 
     v, year = f.value, f.value_year
     has_v = ~np.isnan(v)
@@ -337,9 +391,11 @@ class YearResult:
         return [STATUSES[k] for k in self.status.tolist()]
 
 
-def evaluate_year(s: Session, year: int, levels: tuple[str, ...] = COUNTY_LEVELS) -> YearResult:
-    """Every target of the current plans of units at ``levels`` (county-level by default) in ``year``."""
-    f = load(s, year, levels)
+def evaluate_year(s: Session, year: int, levels: tuple[str, ...] = COUNTY_LEVELS, *,
+                  cached: bool = True) -> YearResult:
+    """Every target of the current plans of units at ``levels`` (county-level by default) in ``year``
+    (``cached=False``: targets read and parsed afresh rather than taken from the cache)."""
+    f = load(s, year, levels, cached=cached)
     return YearResult(frame=f, status=statuses(f))
 
 
@@ -351,5 +407,5 @@ def evaluate_year_rowwise(f: Frame) -> list[str]:
     return out
 
 
-__all__ = ["Frame", "load", "statuses", "evaluate_year", "evaluate_year_rowwise", "evaluate_row", "STATUSES",
+__all__ = ["Frame", "Targets", "targets", "load", "statuses", "evaluate_year", "evaluate_year_rowwise", "evaluate_row", "STATUSES",
            "STATUS_ORDER", "COUNTY_LEVELS"]

@@ -10,7 +10,7 @@ from collections import defaultdict
 
 from pydantic import BaseModel
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..catalog.targets import parse_target
 from ..store import models as m
@@ -59,7 +59,7 @@ def evaluate_plan(s: Session, plan_id: int, year: int) -> list[TargetEvaluation]
     """Every region-level target of the plan, judged with the figures up to ``year``."""
     plan = s.get(m.Plan, plan_id)
     targets = s.scalars(select(m.Target).where(m.Target.plan_id == plan_id, m.Target.facility_id.is_(None))
-                        .order_by(m.Target.line, m.Target.part)).all()
+                        .options(joinedload(m.Target.indicator)).order_by(m.Target.line, m.Target.part)).all()
     series = _series(s, plan.org_unit_id, {t.indicator_id for t in targets})
     by_code = {t.indicator.code: t for t in targets}
     out = []

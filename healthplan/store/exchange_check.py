@@ -48,7 +48,9 @@ class _Checker:
         return BAD
 
     def raw(self, row: RawRow, key: str):
-        cell = row.get(key)
+        cell = row.cells.get(key)
+        if cell is None:
+            return None
         if cell.formula:
             return self.bad(row, key, "单元格含公式，导入时不计算公式；请复制后“选择性粘贴→数值”再导入")
         return cell.value
@@ -57,6 +59,13 @@ class _Checker:
         v = self.raw(row, key)
         if v is BAD:
             return BAD
+        if type(v) is str:  # the usual case, as below
+            v = v.strip()
+            if not v:
+                return self.bad(row, key, "不能为空") if required else None
+            if len(v) > limit:
+                return self.bad(row, key, f"文字过长（{len(v)}字，上限{limit}字）")
+            return v
         if isinstance(v, bool) or not isinstance(v, (str, int, float, datetime, date, type(None))):
             return self.bad(row, key, "应为文字")
         if isinstance(v, float) and v.is_integer():

@@ -116,14 +116,14 @@ class ExchangeError(HealthplanError):
     """An export, template or undo that cannot be done (导出/模板/撤销失败)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     value: object
     column: str  # the column as the user sees it: "H（2023年数值）", "数值", "value"
     formula: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class RawRow:
     table: str
     sheet: str
@@ -315,76 +315,256 @@ def _check_zip(data: bytes, name: str) -> None:
 
 
 def read_xlsx(data: bytes, name: str) -> Incoming:
-    from openpyxl import load_workbook
-
     _check_zip(data, name)
     corrupt = "文件已损坏或不完整，无法读取工作表内容（{}）。请在 Excel 中打开并重新保存后再导入。"
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        book = _Book(data)
     except Exception as e:  # noqa: BLE001 - any failure of the reader on a damaged file
         raise _reject(name, corrupt.format(type(e).__name__)) from e
     try:
-        if META_SHEET in wb.sheetnames:
-            return _read_template(wb, name)
-        return _read_workbook(wb, name)
+        if META_SHEET in book.sheetnames:
+            return _read_template(book, name)
+        return _read_workbook(book, name)
     except ImportRejected:
         raise
     except Exception as e:  # noqa: BLE001 - zlib.error, BadZipFile, XML errors in a truncated part
         raise _reject(name, corrupt.format(type(e).__name__)) from e
     finally:
-        wb.close()
+        book.close()
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_ROW, _C, _V, _F, _IS, _T, _R = (_MAIN + t for t in ("row", "c", "v", "f", "is", "t", "r"))
+
+
+class _Book:
+    """An .xlsx opened for reading values: openpyxl reads the package, the shared strings, the sheet list and
+    the date styles; the sheets' cells are read here, row by row with lxml (no cell objects, and no pass over
+    a whole sheet to find its size, which openpyxl's read-only mode makes when a sheet has no dimension tag,
+    as write-only workbooks such as the export's do).
+
+    The XML parser resolves no entities and loads nothing from the network.
+    """
+
+    def __init__(self, data: bytes):
+        from openpyxl.reader.excel import ExcelReader
+        from openpyxl.styles.stylesheet import apply_stylesheet
+
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=False)
+        self.archive = reader.archive
+        try:
+            reader.read_manifest()
+            reader.read_strings()
+            reader.read_workbook()
+            apply_stylesheet(reader.archive, reader.wb)
+            wb = reader.wb
+            self.strings = reader.shared_strings
+            self.epoch, self.dates, self.durations = wb.epoch, set(wb._date_formats), set(wb._timedelta_formats)
+            self.sheets: dict[str, str] = {}
+            for sheet, rel in reader.parser.find_sheets():
+                if rel.target in reader.valid_files and "chartsheet" not in rel.Type:
+                    self.sheets[sheet.name] = rel.target
+        except BaseException:
+            self.archive.close()
+            raise
+        self.sheetnames = list(self.sheets)
+
+    def close(self) -> None:
+        self.archive.close()
+
+    def open(self, sheet: str):
+        return self.archive.open(self.sheets[sheet])
+
+    def rows(self, sheet: str, max_col: int = MAX_COLUMNS):
+        """(row number, {column: (value, formula text or None)}) for each row in the sheet's XML, in order.
+
+        Values as openpyxl gives them with ``data_only=False``: numbers int or float, dates (by the cell's
+        style) datetime, shared and inline strings str, booleans bool, errors their text; a cell with a
+        formula gives its formula text (``=…``) as value and as formula text.
+        """
+        from lxml import etree
+        from openpyxl.formula.translate import Translator
+        from openpyxl.utils import column_index_from_string
+        from openpyxl.utils.datetime import from_excel, from_ISO8601
+
+        strings, dates, durations, epoch = self.strings, self.dates, self.durations, self.epoch
+        columns: dict[str, int] = {}
+        shared: dict[str, Translator] = {}
+        number = 0
+        with self.open(sheet) as src:
+            parser = etree.iterparse(src, events=("end",), tag=_ROW, resolve_entities=False, no_network=True,
+                                     load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True)
+            for _, row in parser:
+                r = row.get("r")
+                if r is None:
+                    number += 1
+                else:
+                    try:
+                        number = int(r)
+                    except ValueError:
+                        if not float(r).is_integer():
+                            raise ValueError(f"{r} is not a valid row number") from None
+                        number = int(float(r))
+                cells: dict[int, tuple] = {}
+                col = 0
+                for c in row:
+                    if c.tag != _C:
+                        continue
+                    ref = c.get("r")
+                    if ref:
+                        letters = ref.rstrip("0123456789")
+                        col = columns.get(letters)
+                        if col is None:
+                            col = columns[letters] = column_index_from_string(letters)
+                    else:
+                        col += 1
+                    if col > max_col:
+                        continue
+                    kind = c.get("t", "n")
+                    value = formula = inline = None
+                    if len(c) == 1:  # the usual cell: one <v> or one <is>
+                        child = c[0]
+                        tag = child.tag
+                        if tag == _V:
+                            value = child.text or None
+                        elif tag == _IS:
+                            inline = child
+                        elif tag == _F:
+                            formula = child
+                    else:
+                        for child in c:
+                            tag = child.tag
+                            if tag == _V:
+                                value = child.text or None
+                            elif tag == _F:
+                                formula = child
+                            elif tag == _IS:
+                                inline = child
+                    if kind == "inlineStr":
+                        value = None
+                    if formula is not None:
+                        text = "=" + (formula.text or "")
+                        ftype = formula.get("t")
+                        if ftype == "shared":
+                            si = formula.get("si")
+                            if si in shared:
+                                text = shared[si].translate_formula(ref)
+                            elif text != "=":
+                                shared[si] = Translator(text, ref)
+                        elif ftype == "dataTable":
+                            text = "=…"
+                        cells[col] = (text, text)
+                        continue
+                    if value is not None:
+                        if kind == "n":
+                            value = float(value) if ("." in value or "E" in value or "e" in value) else int(value)
+                            style = c.get("s")
+                            if style and int(style) in dates:
+                                try:
+                                    value = from_excel(value, epoch, timedelta=int(style) in durations)
+                                except (OverflowError, ValueError):
+                                    value = "#VALUE!"
+                        elif kind == "s":
+                            value = strings[int(value)]
+                        elif kind == "b":
+                            value = bool(int(value))
+                        elif kind == "d":
+                            value = from_ISO8601(value)
+                    elif kind == "inlineStr" and inline is not None:
+                        if len(inline) == 1 and inline[0].tag == _T:
+                            value = inline[0].text or ""
+                        else:
+                            value = _inline_text(inline)
+                    cells[col] = (value, None)
+                row.clear(keep_tail=False)
+                while row.getprevious() is not None:
+                    del row.getparent()[0]
+                yield number, cells
+
+
+def _inline_text(element) -> str:
+    """An inline string's text: its ``t`` and the ``t`` of its runs, without phonetic hints (as openpyxl)."""
+    if len(element) == 1 and element[0].tag == _T:
+        return element[0].text or ""
+    parts = []
+    for child in element:
+        if child.tag == _T:
+            if child.text is not None:
+                parts.append(child.text)
+        elif child.tag == _R:
+            for t in child:
+                if t.tag == _T and t.text is not None:
+                    parts.append(t.text)
+    return "".join(parts)
 
 
 def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _sheet_rows(ws, sheet: str, name: str, inc: Incoming, counter: list[int]):
+def _sheet_rows(book: _Book, sheet: str, name: str, inc: Incoming, counter: list[int]):
     """(row number, cells) of the non-blank rows, without the dimension's say (it may lie).
 
-    Reading stops after ``BLANK_RUN`` blank rows in a row, so a million formatted but empty rows cost
-    nothing; whatever still holds a value below them is found by a scan of the sheet's XML bytes and
-    reported, never silently dropped.
+    Reading stops after ``BLANK_RUN`` blank rows in a row (rows absent from the XML count, for free), so a
+    million formatted but empty rows cost nothing; whatever still holds a value below them is found by a
+    scan of the sheet's XML bytes and reported, never silently dropped.
     """
-    from openpyxl.cell.read_only import EMPTY_CELL
+    run, last = 0, 0
 
-    ws.reset_dimensions()
-    empty, run = None, 0
-    for idx, row in enumerate(ws.iter_rows(max_col=MAX_COLUMNS), 1):
+    def too_many(row: int) -> ImportRejected:
+        return _reject(name, f"工作表“{sheet}”超过{MAX_SCAN_ROWS}行（Excel 的行数上限），文件异常，拒绝读取。",
+                       sheet=sheet, row=row)
+
+    def stop(idx: int) -> None:
+        hit = _value_below(book, sheet, idx)
+        if hit is not None:
+            inc.problems.append(Problem(sheet, hit[1], hit[0], None,
+                                        f"第{idx - run + 1}行起连续{run}多行是空行，空行之下的{hit[0]}还有内容；"
+                                        "请删除空行、把数据放在表格中后再导入"))
+
+    for idx, cells in book.rows(sheet):
+        if idx <= last:
+            continue  # a row out of order (as openpyxl's reader, which skips it too)
+        gap = idx - last - 1  # rows absent from the XML are blank
+        if gap:
+            if run + gap >= BLANK_RUN:
+                end = last + BLANK_RUN - run
+                if end > MAX_SCAN_ROWS:
+                    raise too_many(max(last + 1, MAX_SCAN_ROWS + 1))
+                run = BLANK_RUN
+                stop(end)
+                return
+            if idx - 1 > MAX_SCAN_ROWS:
+                raise too_many(max(last + 1, MAX_SCAN_ROWS + 1))
+            run += gap
+        last = idx
         if idx > MAX_SCAN_ROWS:
-            raise _reject(name, f"工作表“{sheet}”超过{MAX_SCAN_ROWS}行（Excel 的行数上限），文件异常，拒绝读取。",
-                          sheet=sheet, row=idx)
-        if row is empty or all(c is EMPTY_CELL or _blank(c.value) for c in row):
-            if empty is None and row and all(c is EMPTY_CELL for c in row):
-                empty = row  # rows absent from the XML all come as this one tuple: cheap to recognise
+            raise too_many(idx)
+        if all(formula is None and _blank(value) for value, formula in cells.values()):
             run += 1
             if run >= BLANK_RUN:
-                hit = _value_below(ws, idx)
-                if hit is not None:
-                    inc.problems.append(Problem(sheet, hit[1], hit[0], None,
-                                                f"第{idx - run + 1}行起连续{run}多行是空行，空行之下的{hit[0]}还有内容；"
-                                                "请删除空行、把数据放在表格中后再导入"))
+                stop(idx)
                 return
             continue
         run = 0
         counter[0] += 1
         if counter[0] > MAX_DATA_ROWS:
             raise _reject(name, f"数据行超过单次导入上限{MAX_DATA_ROWS}行，请分批导入。", sheet=sheet, row=idx)
-        yield idx, row
+        yield idx, cells
 
 
 _VALUE = re.compile(rb"<(?:\w+:)?(?:v>\s*[^\s<]|f[\s>/]|t(?:\s[^>]*)?>\s*[^\s<])")
 _REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 
 
-def _value_below(ws, row: int) -> tuple[str, int] | None:
+def _value_below(book: _Book, sheet: str, row: int) -> tuple[str, int] | None:
     """The last cell holding a value (or formula) in the sheet's XML, if it lies below ``row``.
 
     Rows are stored in order, so the last value tells whether anything follows; the XML is streamed in
     1 MB chunks and searched by a compiled pattern (C speed), never parsed cell by cell.
     """
     last = None
-    with ws._get_source() as src:
+    with book.open(sheet) as src:
         tail = b""
         while chunk := src.read(1 << 20):
             buf = tail + chunk
@@ -402,44 +582,58 @@ def _value_below(ws, row: int) -> tuple[str, int] | None:
     return last if last is not None and last[1] > row else None
 
 
-def _cell(c, header: str) -> Cell:
-    from openpyxl.utils import get_column_letter
+class _Columns:
+    """The cells of a sheet's mapped columns: a label per column (“I（数值）”), one shared empty cell each."""
 
-    letter = get_column_letter(c.column) if hasattr(c, "column") and c.column else ""
-    label = f"{letter}（{header}）" if letter else header
-    if getattr(c, "data_type", None) == "f" or type(c.value).__name__ in ("ArrayFormula", "DataTableFormula"):
-        text = c.value if isinstance(c.value, str) else getattr(c.value, "text", "=…")
-        return Cell(text, label, True)
-    return Cell(c.value, label)
+    def __init__(self, columns: dict[int, str], headers: dict[str, str]):
+        from openpyxl.utils import get_column_letter
+
+        self.columns = [(i + 1, key) for i, key in columns.items()]
+        self.labels = {i + 1: f"{get_column_letter(i + 1)}（{headers[key]}）" for i, key in columns.items()}
+        self.empty = {key: Cell(None, headers[key]) for key in columns.values()}
+
+    def cells(self, row: dict[int, tuple]) -> dict[str, Cell]:
+        out = {}
+        for col, key in self.columns:
+            got = row.get(col)
+            if got is None:
+                out[key] = self.empty[key]
+            elif got[1] is not None:
+                out[key] = Cell(got[1], self.labels[col], True)
+            else:
+                out[key] = Cell(got[0], self.labels[col])
+        return out
 
 
-def _read_workbook(wb, name: str) -> Incoming:
-    inc = Incoming(name, "xlsx", sheets=list(wb.sheetnames))
+def _values(row: dict[int, tuple]) -> list:
+    """A row's values by position (0 = column A), as far as its last cell."""
+    values = [None] * (max(row) if row else 0)
+    for col, (value, _) in row.items():
+        values[col - 1] = value
+    return values
+
+
+def _read_workbook(book: _Book, name: str) -> Incoming:
+    inc = Incoming(name, "xlsx", sheets=list(book.sheetnames))
     counter = [0]
     found = False
-    for sheet in wb.sheetnames:
-        ws = wb[sheet]
+    for sheet in book.sheetnames:
         table = SHEET_TABLES.get(sheet)
         rows: list[RawRow] = []
-        columns: dict[int, str] | None = None
-        header_text: dict[str, str] = {}
-        for idx, row in _sheet_rows(ws, sheet, name, inc, counter):
+        columns: _Columns | None = None
+        for idx, row in _sheet_rows(book, sheet, name, inc, counter):
             if columns is None:
-                values = [c.value for c in row]
+                values = _values(row)
                 if table is None:  # a sheet of another name with the observation headers
                     cand = _header_map("observations", values)
                     if {"indicator_code", "period", "value"} <= set(cand.values()):
                         table = "observations"
                     else:
                         break
-                columns = _header_map(table, values)
-                header_text = {k: str(values[i]).strip() for i, k in columns.items()}
+                mapped = _header_map(table, values)
+                columns = _Columns(mapped, {k: str(values[i]).strip() for i, k in mapped.items()})
                 continue
-            cells = {}
-            for i, key in columns.items():
-                if i < len(row):
-                    cells[key] = _cell(row[i], header_text[key])
-            rows.append(RawRow(table, sheet, idx, cells))
+            rows.append(RawRow(table, sheet, idx, columns.cells(row)))
         if table is not None and columns is not None:
             found = True
             inc.rows.setdefault(table, []).extend(rows)
@@ -449,12 +643,15 @@ def _read_workbook(wb, name: str) -> Incoming:
     return inc
 
 
-def _read_template(wb, name: str) -> Incoming:
-    inc = Incoming(name, "template", sheets=list(wb.sheetnames))
+def _read_template(book: _Book, name: str) -> Incoming:
+    inc = Incoming(name, "template", sheets=list(book.sheetnames))
     meta: dict[str, object] = {}
-    for row in wb[META_SHEET].iter_rows(max_row=50, max_col=2, values_only=True):
-        if row and row[0] is not None:
-            meta[str(row[0])] = row[1] if len(row) > 1 else None
+    for idx, row in book.rows(META_SHEET, max_col=2):
+        if idx > 50:
+            break
+        key = row.get(1)
+        if key is not None and key[0] is not None:
+            meta[str(key[0])] = row[2][0] if 2 in row else None
     if meta.get("type") != TEMPLATE_MARK or "year" not in meta:
         raise _reject(name, "填报模板的隐藏信息页（_meta）已被改动，无法确定地区和年份。请重新生成模板。",
                       sheet=META_SHEET)
@@ -463,33 +660,33 @@ def _read_template(wb, name: str) -> Incoming:
     value_header = f"{year}年数值"
     counter = [0]
     rows: list[RawRow] = []
-    for sheet in wb.sheetnames:
+    unit_code = Cell(meta.get("org_unit_code"), f"{META_SHEET}（地区代码）")
+    unit_name = Cell(meta.get("org_unit"), f"{META_SHEET}（地区）")
+    period = Cell(year, f"{META_SHEET}（年份）")
+    for sheet in book.sheetnames:
         if sheet in (META_SHEET, README_SHEET):
             continue
-        columns: dict[int, str] | None = None
-        headers: dict[str, str] = {}
-        for idx, row in _sheet_rows(wb[sheet], sheet, name, inc, counter):
-            values = [c.value for c in row]
+        columns: _Columns | None = None
+        for idx, row in _sheet_rows(book, sheet, name, inc, counter):
             if columns is None:
+                values = _values(row)
                 names = {"指标代码": "indicator_code", "机构": "facility", value_header: "value", "备注": "comment",
                          "指标名称": "indicator"}
-                columns = {i: names[str(v).strip()] for i, v in enumerate(values)
-                           if v is not None and str(v).strip() in names}
-                headers = {k: str(values[i]).strip() for i, k in columns.items()}
-                if "indicator_code" not in columns.values() or "value" not in columns.values():
+                mapped = {i: names[str(v).strip()] for i, v in enumerate(values)
+                          if v is not None and str(v).strip() in names}
+                if "indicator_code" not in mapped.values() or "value" not in mapped.values():
                     inc.problems.append(Problem(sheet, idx, "", None,
                                                 f"表头应包含“指标代码”和“{value_header}”两列，模板可能已被改动"))
                     break
+                columns = _Columns(mapped, {k: str(values[i]).strip() for i, k in mapped.items()})
                 continue
-            cells = {key: _cell(row[i], headers[key]) for i, key in columns.items() if i < len(row)}
+            cells = columns.cells(row)
             value, comment = cells.get("value"), cells.get("comment")
             if (value is None or _blank(value.value)) and not (value and value.formula):
                 if comment is not None and not _blank(comment.value):
                     inc.warnings.append(f"{sheet} 第{idx}行只填写了备注、没有填写数值，该行未导入。")
                 continue
-            cells["org_unit_code"] = Cell(meta.get("org_unit_code"), f"{META_SHEET}（地区代码）")
-            cells["org_unit"] = Cell(meta.get("org_unit"), f"{META_SHEET}（地区）")
-            cells["period"] = Cell(year, f"{META_SHEET}（年份）")
+            cells["org_unit_code"], cells["org_unit"], cells["period"] = unit_code, unit_name, period
             rows.append(RawRow("observations", sheet, idx, cells))
     inc.rows["observations"] = rows
     return inc

@@ -2,14 +2,18 @@
 
 ``import_data`` reads a file (``exchange_files``), checks every row (``exchange_check``) and either raises
 one ``ImportRejected`` carrying every bad cell, or writes everything in one transaction as one
-``ImportBatch``: figures through ``put_observation`` (audited with the batch and the file), the org units,
-plan-local indicators and facilities the file brings, populations and project progress. Per-capita values
-are derived once all figures are in, and what that changes is audited with the batch too, so that
-``undo_import`` can restore the state before the import exactly.
+``ImportBatch``: the org units, plan-local indicators and facilities the file brings, then populations and
+figures set-based (``exchange_write``: the rules of ``put_observation``, audited with the batch and the
+file), then project progress. Per-capita values are derived once all figures are in, and what that changes
+is audited with the batch too, so that ``undo_import`` can restore the state before the import exactly.
+
+``import_rowwise`` is the former path, figure by figure through ``put_observation``: the reference the
+set-based one is tested against, and the benchmark's baseline.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -24,6 +28,7 @@ from . import models as m
 from .audit import record, snapshot
 from .exchange_check import _Context, check_all
 from .exchange_files import ExchangeError, ImportRejected, Problem, read_file
+from .exchange_write import BulkWriter
 from .observations import derive_per_capita, find_observation, put_observation
 from .plans import sync_catalog
 
@@ -44,6 +49,7 @@ class ImportResult:
     unchanged: int = 0
     created: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # read, check, write, commit
 
 
 @dataclass
@@ -57,18 +63,51 @@ class UndoResult:
 
 def import_data(store: Store, path: Path | str, user: str = "system") -> ImportResult:
     """Check the whole file, then write it in one transaction as one import batch; or raise ImportRejected."""
-    path = Path(path)
-    inc = read_file(path)
+    started = time.perf_counter()
+    inc = read_file(Path(path))
+    read = time.perf_counter()
     with store.session() as s:
-        ctx = _Context(s, inc)
-        check_all(ctx)
-        if inc.problems:
-            raise ImportRejected(inc.sorted_problems(), inc.file)
-        if not any((ctx.plan.observations, ctx.plan.populations, ctx.plan.progress, ctx.plan.units,
-                    ctx.plan.facilities, ctx.plan.indicators)):
-            raise ImportRejected([Problem("", None, "", None, "文件中没有可导入的数据（模板中的数值列是空的？）")],
-                                 inc.file)
-        return _apply(s, ctx, user)
+        ctx = _checked(s, inc)
+        checked = time.perf_counter()
+        result = _apply(s, ctx, user)
+        written = time.perf_counter()
+    done = time.perf_counter()
+    result.seconds = {"read": read - started, "check": checked - read, "write": written - checked,
+                      "commit": done - written}
+    return result
+
+
+def import_rowwise(store: Store, path: Path | str, user: str = "system", keep: bool = True) -> ImportResult:
+    """The former path, figure by figure through ``put_observation`` (a reference for tests and benchmarks).
+
+    ``keep=False``: everything is rolled back at the end (a timing that leaves the store as it was).
+    """
+    started = time.perf_counter()
+    inc = read_file(Path(path))
+    read = time.perf_counter()
+    with store.sessions() as s:  # closing the session without a commit rolls it back
+        ctx = _checked(s, inc)
+        checked = time.perf_counter()
+        result = _apply_rowwise(s, ctx, user)
+        written = time.perf_counter()
+        if keep:
+            s.commit()
+    done = time.perf_counter()
+    result.seconds = {"read": read - started, "check": checked - read, "write": written - checked,
+                      "commit": done - written}
+    return result
+
+
+def _checked(s: Session, inc) -> _Context:
+    ctx = _Context(s, inc)
+    check_all(ctx)
+    if inc.problems:
+        raise ImportRejected(inc.sorted_problems(), inc.file)
+    if not any((ctx.plan.observations, ctx.plan.populations, ctx.plan.progress, ctx.plan.units,
+                ctx.plan.facilities, ctx.plan.indicators)):
+        raise ImportRejected([Problem("", None, "", None, "文件中没有可导入的数据（模板中的数值列是空的？）")],
+                             inc.file)
+    return ctx
 
 
 class _Writer:
@@ -112,7 +151,8 @@ class _Writer:
         return unit.id
 
 
-def _apply(s: Session, ctx: _Context, user: str) -> ImportResult:
+def _start(s: Session, ctx: _Context, user: str) -> tuple[_Writer, dict[tuple[int, str], int]]:
+    """The batch, then the catalog, org units, plan-local indicators and facilities the file needs."""
     p = ctx.plan
     batch = m.ImportBatch(user=user, file_name=ctx.inc.file[:300], format=ctx.inc.format, rows=0)
     s.add(batch)
@@ -143,6 +183,88 @@ def _apply(s: Session, ctx: _Context, user: str) -> ImportResult:
         s.flush()
         facilities[(fac.org_unit_id, fac.name)] = fac.id
         w.created("facility", fac)
+    return w, facilities
+
+
+def _apply(s: Session, ctx: _Context, user: str) -> ImportResult:
+    """The checked file written set-based (``exchange_write.BulkWriter``): the same rows, versions and audit
+    entries as the row-by-row path (``_apply_rowwise``), with a few queries instead of several per row."""
+    p = ctx.plan
+    w, facilities = _start(s, ctx, user)
+    pops = [(w.unit_id(pop["unit"]), pop) for pop in p.populations]
+    figures = []
+    for o in p.observations:  # units from the national code list are made here, in the file's order
+        unit_id = w.unit_id(o["unit"])
+        fac_id = facilities[(unit_id, o["facility"])] if o["facility"] else None
+        figures.append((o, unit_id, fac_id, ctx.indicators[o["code"]]))
+    pairs = {(unit_id, pop["year"]) for unit_id, pop in pops}
+    pairs |= {(unit_id, int(o["period"][:4])) for o, unit_id, fac_id, _ in figures
+              if fac_id is None and not o["derived"]}
+    bulk = BulkWriter(s, w.batch, user, w.result)
+    wanted = {c for e in bulk.entries() for c in (e.code, e.count_code)}
+    codes = {i.code: i for i in s.scalars(select(m.Indicator).where(m.Indicator.local.is_(False),
+                                                                    m.Indicator.code.in_(wanted)))}
+    unit_keys = {(unit_id, ind.id, o["period"]) for o, unit_id, fac_id, ind in figures if fac_id is None}
+    facility_keys = {(fac_id, ind.id, o["period"]) for o, _, fac_id, ind in figures if fac_id is not None}
+    file_pops = {(unit_id, pop["year"]) for unit_id, pop in pops if pop["kind"] == "常住人口"}
+    bulk.load(unit_keys, facility_keys, pairs, codes, file_pops)
+    for unit_id, pop in pops:
+        bulk.population(unit_id, pop)
+    for o, unit_id, fac_id, ind in figures:
+        if not o["derived"]:
+            bulk.figure(unit_id, fac_id, ind, o)
+    bulk.derive(pairs, codes)
+    for o, unit_id, fac_id, ind in figures:
+        if o["derived"]:
+            bulk.derived_figure(unit_id, fac_id, ind, o)
+    bulk.write()
+    _progress(w)
+    return _finish(w)
+
+
+def _progress(w: _Writer) -> None:
+    """Project progress (a row per project and year: few), through the ORM, stored rows read at once."""
+    s, rows = w.s, w.ctx.plan.progress
+    stored: dict[tuple[int, int], m.ProjectProgress] = {}
+    projects = sorted({pr["project_id"] for pr in rows})
+    for start in range(0, len(projects), 500):
+        for row in s.scalars(select(m.ProjectProgress).where(
+                m.ProjectProgress.project_id.in_(projects[start:start + 500]))):
+            stored[(row.project_id, row.year)] = row
+    for pr in rows:
+        row = stored.get((pr["project_id"], pr["year"]))
+        fields = dict(status=pr["status"], percent_complete=pr["percent"], spent_wan=pr["spent"],
+                      comment=pr["comment"], example=pr["example"])
+        if row is None:
+            row = m.ProjectProgress(project_id=pr["project_id"], year=pr["year"], **fields)
+            s.add(row)
+            s.flush()
+            w.audit("insert", row)
+            w.result.inserted += 1
+        elif any(getattr(row, k) != v for k, v in fields.items()):
+            old = snapshot(row)
+            for k, v in fields.items():
+                setattr(row, k, v)
+            s.flush()
+            w.audit("update", row, old)
+            w.result.updated += 1
+        else:
+            w.result.unchanged += 1
+
+
+def _finish(w: _Writer) -> ImportResult:
+    p = w.ctx.plan
+    w.result.rows = len(p.observations) + len(p.populations) + len(p.progress)
+    w.batch.rows = w.result.rows
+    w.s.flush()
+    return w.result
+
+
+def _apply_rowwise(s: Session, ctx: _Context, user: str) -> ImportResult:
+    """The former writing, figure by figure through ``put_observation`` (a reference for tests and benchmarks)."""
+    p = ctx.plan
+    w, facilities = _start(s, ctx, user)
+    batch = w.batch
     pairs: set[tuple[int, int]] = set()
     for pop in p.populations:
         unit_id = w.unit_id(pop["unit"])
@@ -197,30 +319,8 @@ def _apply(s: Session, ctx: _Context, user: str) -> ImportResult:
             w.result.inserted += 1
         else:
             w.result.unchanged += 1
-    for pr in p.progress:
-        row = s.scalars(select(m.ProjectProgress).where(m.ProjectProgress.project_id == pr["project_id"],
-                                                        m.ProjectProgress.year == pr["year"])).first()
-        fields = dict(status=pr["status"], percent_complete=pr["percent"], spent_wan=pr["spent"],
-                      comment=pr["comment"], example=pr["example"])
-        if row is None:
-            row = m.ProjectProgress(project_id=pr["project_id"], year=pr["year"], **fields)
-            s.add(row)
-            s.flush()
-            w.audit("insert", row)
-            w.result.inserted += 1
-        elif any(getattr(row, k) != v for k, v in fields.items()):
-            old = snapshot(row)
-            for k, v in fields.items():
-                setattr(row, k, v)
-            s.flush()
-            w.audit("update", row, old)
-            w.result.updated += 1
-        else:
-            w.result.unchanged += 1
-    w.result.rows = len(p.observations) + len(p.populations) + len(p.progress)
-    batch.rows = w.result.rows
-    s.flush()
-    return w.result
+    _progress(w)
+    return _finish(w)
 
 
 def _side_state(s: Session, pairs: set[tuple[int, int]]) -> dict[tuple[str, int], tuple[object, dict]]:

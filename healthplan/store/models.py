@@ -145,10 +145,16 @@ class Observation(Base):
               sqlite_where=text("facility_id IS NULL"), postgresql_where=text("facility_id IS NULL")),
         Index("uq_observation_facility", "facility_id", "indicator_id", "period", unique=True,
               sqlite_where=text("facility_id IS NOT NULL"), postgresql_where=text("facility_id IS NOT NULL")),
-        Index("ix_observation_year", "indicator_id", "year"),
+        # covering indexes (migration 0003): the year's figures and one unit's series from the index alone
+        Index("ix_observation_year_value", "year", "indicator_id", "org_unit_id", "period", "value",
+              sqlite_where=text("facility_id IS NULL"), postgresql_where=text("facility_id IS NULL")),
+        Index("ix_observation_unit_value", "org_unit_id", "indicator_id", "year", "period", "value",
+              sqlite_where=text("facility_id IS NULL"), postgresql_where=text("facility_id IS NULL")),
+        # the fingerprint of a unit's figures (store.cache) from the index alone
+        Index("ix_observation_unit_revision", "org_unit_id", "updated_at", "version", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))  # indexed by ix_observation_unit_revision
     facility_id: Mapped[int | None] = mapped_column(ForeignKey("facility.id"))
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id"))
     period: Mapped[str] = mapped_column(String(8))  # 2023, 2023Q1, 202301
@@ -162,7 +168,7 @@ class Observation(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     created_by: Mapped[str] = mapped_column(String(100), default="system")
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, onupdate=now)
     updated_by: Mapped[str] = mapped_column(String(100), default="system")
     __mapper_args__ = {"version_id_col": version}
 

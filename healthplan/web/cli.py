@@ -48,6 +48,7 @@ def serve(
     port: int = typer.Option(8000, "--port", help="端口"),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
     secure_cookies: bool = typer.Option(False, "--secure-cookies", help="仅通过 HTTPS 发送会话 Cookie（部署在 TLS 之后时开启）"),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="工作进程数（多核服务器可设为CPU核数）"),
 ) -> None:
     """启动网页端（FastAPI + uvicorn），与命令行使用同一个数据库。"""
     import uvicorn
@@ -60,6 +61,17 @@ def serve(
         err.print(f"尚无用户，已创建管理员 [bold]admin[/]，初始密码：[bold]{password}[/]（只显示这一次，请登录后妥善保管；"
                   "可用 healthplan user add 添加其他用户）", highlight=False)
     err.print(f"网页端：http://{host}:{port}/    数据库：{store.url}", highlight=False)
+    if workers > 1:  # separate processes: the database and one signing key shared through the environment
+        import os
+
+        os.environ["HEALTHPLAN_DATABASE_URL"] = store.url
+        os.environ.setdefault("HEALTHPLAN_SECRET_KEY", secrets.token_urlsafe(48))
+        if secure_cookies:
+            os.environ["HEALTHPLAN_SECURE_COOKIES"] = "1"
+        store.close()
+        uvicorn.run("healthplan.web.asgi:create", factory=True, host=host, port=port, workers=workers,
+                    log_level="info")
+        return
     app = create_app(store, secure_cookies=secure_cookies or None)
     try:
         uvicorn.run(app, host=host, port=port, log_level="info")
