@@ -4,6 +4,7 @@ Never downloads a browser or a driver: it uses /usr/bin/chromium and /usr/bin/ch
 packages ``chromium`` and ``chromium-driver``) and skips, saying why, when they are missing — unless
 HEALTHPLAN_REQUIRE_BROWSER=1 (CI), where a missing browser fails the test. Screenshots of the main pages
 at 1440×900 and 1280×800 go to ``tmp_path/screens`` and are copied to /tmp/healthplan-screens.
+The upload walk-through (规划上传与核对) uploads a seed, corrects a target beside the source text and saves.
 """
 
 from __future__ import annotations
@@ -75,7 +76,9 @@ def server(browser_ok, tmp_path_factory):
         add_user(s, "qc_editor", PASSWORD, "region_editor", find_region(s, "清城区").id)
         s.get(m.Plan, plans["天河区"]).published = False
     port = _free_port()
-    config = uvicorn.Config(create_app(store, "browser-secret"), host="127.0.0.1", port=port, log_level="warning")
+    app = create_app(store, "browser-secret")
+    app.state.draft_dir = tmp_path_factory.mktemp("drafts")  # uploaded plans awaiting review
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -203,3 +206,91 @@ def test_browser_walkthrough(server, driver, tmp_path):
     logs = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"
             and "status of 403" not in e.get("message", "")]  # the refusal above is expected
     assert not logs, logs  # no blocked (remote) resource, no script error
+
+
+def _login(driver, base, wait, by, ec) -> None:
+    driver.get(f"{base}/login")
+    wait.until(ec.presence_of_element_located((by.ID, "login-submit")))
+    driver.find_element(by.ID, "username").send_keys("qc_editor")
+    driver.find_element(by.ID, "password").send_keys(PASSWORD)
+    driver.find_element(by.ID, "login-submit").click()
+    wait.until(ec.presence_of_element_located((by.ID, "regions")))
+
+
+def _panes(driver) -> dict:
+    """Where the review page's two panes are and whether the source pane scrolls."""
+    return driver.execute_script("""
+        var t = document.getElementById('tables-pane').getBoundingClientRect();
+        var p = document.getElementById('source-pane'), s = p.getBoundingClientRect();
+        return {t_right: t.right, s_left: s.left, t_top: t.top, s_top: s.top, bottom: Math.max(t.bottom, s.bottom),
+                height: window.innerHeight, width: document.documentElement.scrollWidth, view: window.innerWidth,
+                s_scroll: p.scrollHeight > p.clientHeight + 100, s_overflow: getComputedStyle(p).overflowY,
+                s_height: s.height};""")
+
+
+def _line_in_view(driver, line: int) -> bool:
+    return driver.execute_script("""
+        var el = document.getElementById('L' + arguments[0]), p = document.getElementById('source-pane');
+        var a = el.getBoundingClientRect(), b = p.getBoundingClientRect();
+        return el.classList.contains('hl') && a.top >= b.top && a.bottom <= b.bottom;""", line)
+
+
+def test_browser_plan_upload(server, driver, tmp_path):
+    """Upload a seed plan, find a row's source line, correct its target, check, save, see it on the plan page."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    base, store, plans = server
+    screens = tmp_path / "screens"
+    wait = WebDriverWait(driver, 30)
+    path = next(p for p in SEEDS if p.name.startswith("000"))  # 清城区, the editor's own region
+
+    _login(driver, base, wait, By, ec)
+    driver.find_element(By.ID, "plan-upload-link").click()
+    wait.until(ec.presence_of_element_located((By.ID, "plan-upload-form")))
+    _shoot(driver, screens, "08_plan_upload")
+    driver.find_element(By.ID, "plan-file").send_keys(str(path))
+    driver.find_element(By.ID, "plan-upload-submit").click()
+    wait.until(ec.presence_of_element_located((By.ID, "review-indicators")))
+    _shoot(driver, screens, "09_plan_review")
+
+    for w, h in SIZES:  # two panes side by side inside the window; the source pane scrolls on its own
+        driver.set_window_size(w, h)
+        time.sleep(0.2)
+        p = _panes(driver)
+        assert p["t_right"] <= p["s_left"] and abs(p["t_top"] - p["s_top"]) < 2, (w, h, p)
+        assert p["bottom"] <= p["height"] and p["width"] <= p["view"], (w, h, p)
+        assert p["s_scroll"] and p["s_overflow"] == "auto" and p["s_height"] > 350, (w, h, p)
+    driver.set_window_size(*SIZES[1])
+
+    # a row far down the document: its line link scrolls the source pane to the highlighted line
+    rows = driver.find_elements(By.CSS_SELECTOR, "#review-indicators tbody tr")
+    row = next(r for r in rows if r.find_element(By.CSS_SELECTOR, ".reading").text.startswith("不低于")
+               and "," not in r.find_element(By.CSS_SELECTOR, "input[name$='-target']").get_attribute("value"))
+    line = int(row.get_attribute("data-line"))
+    assert not _line_in_view(driver, line)
+    row.find_element(By.CSS_SELECTOR, "a.src-link").click()
+    wait.until(lambda d: _line_in_view(d, line))
+    box = row.find_element(By.CSS_SELECTOR, "input[name$='-target']")
+    name = box.get_attribute("name")
+    box.clear()
+    box.send_keys("≥99.9")
+    assert "changed" in box.get_attribute("class")
+    driver.find_element(By.ID, "review-check").click()
+    wait.until(ec.presence_of_element_located((By.ID, "message")))
+    assert _line_in_view(driver, line)  # the reloaded page keeps the row and its source line in view
+    cell = driver.find_element(By.NAME, name)
+    assert cell.get_attribute("value") == "≥99.9"
+    reading = cell.find_element(By.XPATH, "following-sibling::span[contains(@class, 'reading')]").text
+    assert reading == "不低于99.9", reading
+    _shoot(driver, screens, "10_plan_review_corrected")
+
+    driver.find_element(By.ID, "review-save").click()
+    wait.until(ec.presence_of_element_located((By.ID, "indicators")))
+    assert "规划已保存入库" in driver.find_element(By.ID, "message").text
+    assert "≥99.9" in driver.find_element(By.ID, "indicators").text
+    assert driver.current_url.rsplit("/", 1)[-1].split("?")[0] != str(plans["清城区"])  # a new version
+    _shoot(driver, screens, "11_plan_saved")
+    logs = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+    assert not logs, logs

@@ -143,6 +143,24 @@ def test_regions_in_scope(client, site):
     assert "清城区" in html and "广东省" in html and f"/plans/{plans['天河区']}" not in html
 
 
+def test_large_trees_stop_at_a_level_and_open_below(client, site):
+    """A province or the country: beyond ``limit`` rows the tree keeps the levels that fit, and each unit cut
+    off says how many plans lie below it; ``under`` opens one unit."""
+    login(client, "admin")
+    full = client.get("/api/regions").json()
+    cut = client.get("/api/regions", params={"limit": 3}).json()
+    assert len(cut) <= 3 and all(r["depth"] == 0 for r in cut)  # provinces only
+    below = {r["name"]: r["hidden_plans"] for r in cut}
+    assert below["广东省"] == 4 and below["河北省"] == 1  # 清城 天河 阳江 龙湖; 南宫 (from the seeds)
+    guangdong = next(r["id"] for r in cut if r["name"] == "广东省")
+    opened = client.get("/api/regions", params={"under": guangdong}).json()
+    assert opened[0]["name"] == "广东省" and {n for n in _plan_ids(opened)} == {"清城区", "天河区", "阳江市", "龙湖区"}
+    assert len(_plan_ids(full)) == 5
+    html = client.get("/", params={"under": guangdong}).text
+    assert "河北省" not in html and "龙湖区" in html
+    assert client.get("/api/regions", params={"limit": 0}).status_code == 422
+
+
 def test_province_analyst_and_admin_see_the_draft(client, site):
     _, plans = site
     login(client, "gd_analyst")
@@ -423,3 +441,34 @@ def test_user_add_and_first_admin(tmp_path):
     assert r.exit_code == 2 and "已存在" in r.output
     r = runner.invoke(app, ["serve", "--help"])
     assert r.exit_code == 0 and "--port" in r.output
+
+
+def test_report_formats(client, site):
+    """The report as Word, PDF, HTML or Markdown, each a real file of its kind; unknown formats refused."""
+    _, plans = site
+    login(client, "qc_editor")
+    pid = plans["清城区"]
+    magic = {"docx": b"PK", "pdf": b"%PDF", "html": b"<!doctype html", "md": "# ".encode()}
+    for fmt, start in magic.items():
+        r = client.get(f"/plans/{pid}/report", params={"year": 2023, "kind": "midterm", "format": fmt})
+        assert r.status_code == 200, fmt
+        assert r.content.lstrip()[:len(start)].lower() == start.lower(), fmt
+        assert f".{fmt}" in r.headers["content-disposition"]
+    assert client.get(f"/plans/{pid}/report", params={"year": 2023, "format": "exe"}).status_code == 422
+    assert client.get(f"/api/plans/{pid}/report", params={"year": 2023, "format": "exe"}).status_code == 422
+    assert client.get(f"/api/plans/{pid}/report", params={"year": 2023, "format": "pdf"}).content[:4] == b"%PDF"
+
+
+def test_plan_page_shows_the_plan_audit(client, site):
+    """南宫's document: the beds table's 乡镇 小计 741 against rows adding to 752 (an error found by reading
+    the document, tests/test_checks.py) is listed on the plan page and in the API, errors first."""
+    _, plans = site
+    login(client, "ng_editor")
+    pid = plans["南宫市"]
+    found = client.get(f"/api/plans/{pid}/findings").json()
+    assert found[0]["severity"] == "error"
+    sums = [f for f in found if f["check"] == "sums" and 385 in f["lines"]]
+    assert len(sums) == 1 and "741" in sums[0]["message"] and "752" in sums[0]["message"]
+    html = client.get(f"/plans/{pid}").text
+    assert 'id="findings"' in html and "741" in html and "数据一致性核查" in html
+    assert client.get(f"/api/plans/{plans['天河区']}/findings").status_code == 403  # another region's draft

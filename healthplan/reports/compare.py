@@ -43,6 +43,14 @@ class RegionValue(BaseModel):
     latest_display: str
     status_zh: str
     example: bool
+    # the same row as data (the web's comparison page): whose plan, the status key and the gap
+    org_unit_id: int | None = None
+    plan_id: int | None = None
+    unit: str | None = None
+    domain: str | None = None
+    value_year: int | None = None
+    status: str = "not_assessable"
+    gap: float | None = None
 
 
 class CompareIndicator(BaseModel):
@@ -113,9 +121,14 @@ def ambition(baseline: float | None, target: float | None, unit: str | None, tar
     return f"{signed(derived((target - baseline) / abs(baseline) * 100))}%"
 
 
-def build_comparison(s: Session, year: int = 2023) -> Comparison:
-    """The regions with a current plan covering ``year``, compared on their shared indicators."""
-    plans = [p for p in s.scalars(select(m.Plan).where(m.Plan.current.is_(True)).order_by(m.Plan.org_unit_id))
+def build_comparison(s: Session, year: int = 2023, plans: list[m.Plan] | None = None,
+                     min_regions: int = 2) -> Comparison:
+    """The regions with a current plan covering ``year``, compared on the indicators that at least
+    ``min_regions`` of them plan for. ``plans``: the candidates (default every current plan); the web
+    passes only the plans its user may read."""
+    if plans is None:
+        plans = list(s.scalars(select(m.Plan).where(m.Plan.current.is_(True)).order_by(m.Plan.org_unit_id)))
+    plans = [p for p in sorted(plans, key=lambda p: (p.org_unit_id, p.id))
              if p.period_start - 1 <= year <= p.period_end + 5]
     by_code: dict[str, list[tuple[m.Plan, str, str, object]]] = defaultdict(list)
     overview, example, names = [], False, []
@@ -138,7 +151,7 @@ def build_comparison(s: Session, year: int = 2023) -> Comparison:
     catalog = load_catalog()
     national = national_targets()
     order = {e.code: i for i, e in enumerate(catalog.entries)}
-    shared = sorted((c for c, v in by_code.items() if len(v) >= 2), key=lambda c: (-len(by_code[c]), order.get(c, 999)))
+    shared = sorted((c for c, v in by_code.items() if len(v) >= max(1, min_regions)), key=lambda c: (-len(by_code[c]), order.get(c, 999)))
     indicators = []
     for code in shared:
         entry = catalog.get(code)
@@ -162,7 +175,8 @@ def build_comparison(s: Session, year: int = 2023) -> Comparison:
                 latest=latest,
                 latest_display="暂无监测数据" if latest is None else num(latest) + (
                     f"（{r.value_year}年）" if r.value_year != year else ""),
-                status_zh=STATUS_ZH[ev.status], example=r.example))
+                status_zh=STATUS_ZH[ev.status], example=r.example, org_unit_id=plan.org_unit_id, plan_id=plan.id,
+                unit=r.unit, domain=r.domain, value_year=r.value_year, status=ev.status, gap=ev.gap))
         nat = national.get(code)
         indicators.append(CompareIndicator(
             code=code, name=entry.name_zh if entry else code, unit=entry.unit if entry else None, regions=values,

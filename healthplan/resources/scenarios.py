@@ -21,7 +21,7 @@ from ..plan import Plan
 from ._fmt import num
 from .hill_burton import BedComparison, HillBurtonInputs, compare_beds
 from .population import Method, from_plan
-from .requirements import RequirementReport, requirements
+from .requirements import SCHEDULE_ZH, RequirementReport, requirements
 
 
 class ScenarioError(HealthplanError):
@@ -64,7 +64,8 @@ class Scenario(BaseModel):
         hb = self.hill_burton.model_dump(exclude_none=True)
         if hb:
             parts.append("Hill-Burton：" + "，".join(f"{k}={v}" for k, v in hb.items()))
-        parts.append(f"年度安排：{self.schedule}")
+        schedule = SCHEDULE_ZH.get(self.schedule, self.schedule) if isinstance(self.schedule, str) else self.schedule
+        parts.append(f"年度安排：{schedule}")
         return "；".join(parts)
 
 
@@ -100,8 +101,11 @@ def load_scenario(path: str | Path) -> Scenario:
                             str(path)) from e
 
 
-def run_scenario(plan: Plan, scenario: Scenario, year: int | None = None) -> ScenarioResult:
-    population = from_plan(plan, scenario.population, method=scenario.method, growth_rate=scenario.growth_rate)
+def run_scenario(plan: Plan, scenario: Scenario, year: int | None = None,
+                 stored: dict[int, float] | None = None) -> ScenarioResult:
+    """The scenario on the plan; ``stored``: the store's 常住人口 by year, under the scenario's own figures."""
+    population = from_plan(plan, scenario.population, method=scenario.method, growth_rate=scenario.growth_rate,
+                           stored=stored)
     year = year or scenario.year or (plan.period.end if plan.period else None)
     schedule = scenario.schedule if isinstance(scenario.schedule, list) else scenario.schedule
     report = requirements(plan, population, year=year, schedule=schedule, current=scenario.current,

@@ -51,15 +51,23 @@ def load_from_store(region: str, db: str | None) -> tuple[Plan, dict[int, float]
                 names = "、".join(sorted({u.name for u, _ in found}))
                 raise SourceError(f"“{region}”对应多个地区：{names}，请写全称或行政区划代码。",
                                   f"'{region}' matches several regions: {names}.")
-            unit, plan_row = max(found, key=lambda x: x[1].period_start)
-            plan = Plan.model_validate(plan_row.document)
-            pops = s.scalars(select(m.Population).where(m.Population.org_unit_id == unit.id,
-                                                        m.Population.kind == "常住人口")
-                             .order_by(m.Population.projected.desc())).all()
-            populations = {p.year: p.value for p in pops}  # reported figures (last) win over projections
-            return plan, populations
+            _, plan_row = max(found, key=lambda x: x[1].period_start)
+            return plan_from_row(s, plan_row)
     finally:
         store.close()
+
+
+def plan_from_row(s, plan_row) -> tuple[Plan, dict[int, float]]:
+    """A stored plan (``models.Plan``) as a :class:`Plan`, with its unit's 常住人口 by year from the store."""
+    from sqlalchemy import select
+
+    from ..store import models as m
+
+    plan = Plan.model_validate(plan_row.document)
+    pops = s.scalars(select(m.Population).where(m.Population.org_unit_id == plan_row.org_unit_id,
+                                                m.Population.kind == "常住人口")
+                     .order_by(m.Population.projected.desc())).all()
+    return plan, {p.year: p.value for p in pops}  # reported figures (last) win over projections
 
 
 def load_source(file_or_region: str, db: str | None = None) -> tuple[Plan, dict[int, float]]:

@@ -7,7 +7,7 @@ value ``GET /api/me`` returns. Refusals: 401 not signed in, 403 outside the user
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -35,9 +35,12 @@ def me(request: Request, who: Principal = Depends(require_user)):
 
 
 @router.get("/regions", summary="the org-unit tree with the plans the user may read")
-def regions(request: Request, who: Principal = Depends(require_user)):
+def regions(request: Request, under: int | None = None, limit: int = Query(1000, ge=1, le=100_000),
+            who: Principal = Depends(require_user)):
+    """Tree order with depth; ``under`` restricts to one unit's subtree; beyond ``limit`` rows the tree stops
+    at the deepest level that fits and each unit cut off gives ``hidden_plans`` (open it with ``under``)."""
     with request.app.state.store.session() as s:
-        return data.regions(s, who)
+        return data.regions(s, who, under, limit)
 
 
 @router.get("/plans/{plan_id}", summary="one plan")
@@ -49,12 +52,14 @@ def plan(request: Request, plan_id: int, who: Principal = Depends(require_user))
 
 
 @router.get("/plans/{plan_id}/evaluation", summary="the plan evaluated in a year (binding indicators first)")
-def evaluation(request: Request, plan_id: int, year: int | None = None, domain: str | None = None,
-               property: str | None = None, who: Principal = Depends(require_user)):
+async def evaluation(request: Request, plan_id: int, year: int | None = None, domain: str | None = None,
+                     property: str | None = None, who: Principal = Depends(require_user)):
+    """The plan page's data. Runs on the event loop: almost always a cached result checked by two indexed
+    reads (see ``store.cache``), cheaper than handing the request to a worker thread."""
     with request.app.state.store.session() as s:
         p = data.readable_plan(s, who, plan_id)
         year = data.check_year(p, year) if year else data.default_year(s, p)
-        return data.evaluation(s, p, year, domain, property)
+        return Response(data.evaluation_json(s, p, year, domain, property), media_type="application/json")
 
 
 @router.get("/plans/{plan_id}/targets/{target_id}/series",
@@ -96,11 +101,18 @@ async def upload(request: Request, plan_id: int, file: UploadFile = File(...), w
             "unchanged": r.unchanged, "warnings": r.warnings}
 
 
-@router.get("/plans/{plan_id}/report", summary="the evaluation report as .docx")
-def report(request: Request, plan_id: int, year: int, kind: str = "monitoring",
+@router.get("/plans/{plan_id}/report", summary="the evaluation report as .docx, .pdf, .html or .md")
+def report(request: Request, plan_id: int, year: int, kind: str = "monitoring", format: str = "docx",
            who: Principal = Depends(require_user)) -> Response:
     from .pages import plan_report
 
-    if kind not in KINDS:
-        return JSONResponse({"detail": f"kind: {', '.join(KINDS)}"}, status_code=422)
-    return plan_report(request, plan_id, year, kind, who)
+    if kind not in KINDS or format not in data.REPORT_FORMATS:
+        return JSONResponse({"detail": f"kind: {', '.join(KINDS)}; format: {', '.join(data.REPORT_FORMATS)}"},
+                            status_code=422)
+    return plan_report(request, plan_id, year, kind, who, format)
+
+
+@router.get("/plans/{plan_id}/findings", summary="the plan audit: inconsistent figures in the plan document")
+def findings(request: Request, plan_id: int, who: Principal = Depends(require_user)):
+    with request.app.state.store.session() as s:
+        return data.findings(s, data.readable_plan(s, who, plan_id))

@@ -33,7 +33,7 @@ def create_app(store, secret_key: str | None = None, *, secure_cookies: bool | N
     """The app on ``store``. ``secret_key`` signs the session cookie (default ``HEALTHPLAN_SECRET_KEY``,
     else a random key: sessions then end when the server restarts). ``secure_cookies``: send the cookie only
     over HTTPS (default ``HEALTHPLAN_SECURE_COOKIES=1``; switch it on behind TLS)."""
-    from . import api, pages
+    from . import admin, api, pages, plan_upload, planning
 
     secret_key = secret_key or os.environ.get("HEALTHPLAN_SECRET_KEY") or secrets.token_urlsafe(48)
     if secure_cookies is None:
@@ -48,21 +48,7 @@ def create_app(store, secret_key: str | None = None, *, secure_cookies: bool | N
     templates.env.globals["status_zh"] = STATUS_ZH
     app.state.templates = templates
 
-    @app.middleware("http")
-    async def headers(request: Request, call_next):
-        lang_q = request.query_params.get("lang")
-        request.state.lang = pick_lang(lang_q, request.cookies.get("lang"))
-        response = await call_next(request)
-        if lang_q in ("zh", "en"):
-            response.set_cookie("lang", lang_q, max_age=365 * 86400, httponly=True, samesite="lax",
-                                secure=secure_cookies)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        if not request.url.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(HeadersMiddleware, secure_cookies=secure_cookies)
 
     # added last = outermost: the session is there for the middleware above and every route
     app.add_middleware(SessionMiddleware, secret_key=secret_key, session_cookie="healthplan_session",
@@ -71,6 +57,9 @@ def create_app(store, secret_key: str | None = None, *, secure_cookies: bool | N
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(plan_upload.router)  # 规划上传与核对: pages and /api/plan-drafts
+    app.include_router(planning.router)  # 地区比较、资源规划: pages and /api twins
+    app.include_router(admin.router)  # 用户管理
 
     def is_api(request: Request) -> bool:
         return request.url.path.startswith("/api/")
@@ -100,6 +89,44 @@ def create_app(store, secret_key: str | None = None, *, secure_cookies: bool | N
                       status_code=422)
 
     return app
+
+
+class HeadersMiddleware:
+    """Security headers on every response, the page language (``?lang=`` remembered in a cookie) in
+    ``request.state.lang``. Plain ASGI: cheaper per request than ``@app.middleware("http")``."""
+
+    HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
+               (b"referrer-policy", b"same-origin"), (b"x-frame-options", b"DENY")]
+
+    def __init__(self, app, secure_cookies: bool = False):
+        self.app = app
+        self.secure_cookies = secure_cookies
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        request = Request(scope)
+        lang_q = request.query_params.get("lang")
+        scope.setdefault("state", {})["lang"] = pick_lang(lang_q, request.cookies.get("lang"))
+        static = scope["path"].startswith("/static/")
+        cookie = None
+        if lang_q in ("zh", "en"):
+            cookie = (f"lang={lang_q}; Max-Age={365 * 86400}; Path=/; HttpOnly; SameSite=lax"
+                      + ("; Secure" if self.secure_cookies else "")).encode()
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                have = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in self.HEADERS if k not in have]
+                if not static and b"cache-control" not in have:
+                    headers.append((b"cache-control", b"no-store"))
+                if cookie:
+                    headers.append((b"set-cookie", cookie))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def render(request: Request, name: str, context: dict, status_code: int = 200):

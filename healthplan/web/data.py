@@ -7,6 +7,8 @@ the store refuses is 422 (``ValidationError``) and a stale version is 409 (``Con
 from __future__ import annotations
 
 import io
+import json
+import os
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -17,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from ..evaluate.plans import evaluate_plan, summary
 from ..store import models as m
+from ..store.cache import FingerprintCache, unit_fingerprint
 from ..store.exchange import ImportRejected, find_region, import_data
 from ..store.exchange_files import ExchangeError, read_file
-from ..store.observations import ConflictError, ValidationError, find_observation, put_observation
+from ..store.observations import ConflictError, ValidationError, put_observation
 from .users import Principal
 
 MAX_UPLOAD = 10 * 1024 * 1024
@@ -35,31 +38,59 @@ def not_found() -> HTTPException:
 
 # --- regions and plans ---------------------------------------------------------------------------
 
-def regions(s: Session, who: Principal) -> list[dict]:
-    """The org-unit tree down to every unit with a plan the user may read, in tree order with depth."""
-    units = {u.id: u for u in s.scalars(select(m.OrgUnit))}
-    plans: dict[int, list[m.Plan]] = {}
-    for p in s.scalars(select(m.Plan).where(m.Plan.current.is_(True)).order_by(m.Plan.period_start.desc())):
-        if who.can_read_plan(p):
-            plans.setdefault(p.org_unit_id, []).append(p)
+def regions(s: Session, who: Principal, under: int | None = None, limit: int = 1000) -> list[dict]:
+    """The org-unit tree down to every unit with a plan the user may read, in tree order with depth.
+
+    ``under``: only that unit and what lies below it. When more than ``limit`` rows would be shown (a
+    province or the whole country), the tree stops at the deepest level that fits and each unit cut off
+    says how many plans lie below it (``hidden_plans``), to be opened with ``under``."""
+    u, pl = m.OrgUnit, m.Plan
+    units = {r[0]: r for r in s.execute(select(u.id, u.parent_id, u.code, u.name, u.level))}
+    plans: dict[int, list[dict]] = {}
+    for pid, unit, title, start, end, version, current, published in s.execute(
+            select(pl.id, pl.org_unit_id, pl.title, pl.period_start, pl.period_end, pl.version, pl.current,
+                   pl.published).where(pl.current.is_(True)).order_by(pl.period_start.desc(), pl.id)):
+        if who.owns(unit) or published:
+            plans.setdefault(unit, []).append({"id": pid, "org_unit_id": unit, "title": title, "period_start": start,
+                                               "period_end": end, "version": version, "current": current,
+                                               "published": published})
     shown: set[int] = set()
     for uid in plans:
         while uid is not None and uid not in shown:
             shown.add(uid)
-            uid = units[uid].parent_id
-    children: dict[int | None, list[m.OrgUnit]] = {}
+            uid = units[uid][1]
+    children: dict[int | None, list[tuple]] = {}
     for uid in shown:
-        children.setdefault(units[uid].parent_id, []).append(units[uid])
+        children.setdefault(units[uid][1], []).append(units[uid])
+    below: dict[int, int] = {}  # plans in the subtree of each shown unit
+
+    def count(uid: int) -> int:
+        below[uid] = len(plans.get(uid, ())) + sum(count(c[0]) for c in children.get(uid, ()))
+        return below[uid]
+
+    roots = [units[under]] if under in shown else ([] if under is not None else children.get(None, []))
+    for r in roots:
+        count(r[0])
     out: list[dict] = []
 
-    def walk(parent: int | None, depth: int) -> None:
-        for u in sorted(children.get(parent, []), key=lambda u: (u.code or "", u.name)):
-            out.append({"id": u.id, "code": u.code, "name": u.name, "level": u.level, "parent_id": u.parent_id,
-                        "depth": depth, "own": who.owns(u.id), "writable": who.can_write(u.id),
-                        "plans": [plan_dict(p) for p in plans.get(u.id, [])]})
-            walk(u.id, depth + 1)
+    def walk(level_units: list[tuple], depth: int) -> None:
+        for uid, parent, code, name, level in sorted(level_units, key=lambda x: (x[2] or "", x[3])):
+            out.append({"id": uid, "code": code, "name": name, "level": level, "parent_id": parent, "depth": depth,
+                        "own": who.owns(uid), "writable": who.can_write(uid), "plans": plans.get(uid, []),
+                        "hidden_plans": 0})
+            walk(children.get(uid, []), depth + 1)
 
-    walk(None, 0)
+    walk(roots, 0)
+    if len(out) > limit:  # keep the levels that fit; the cut units say what they hide
+        depths = sorted({r["depth"] for r in out})
+        keep = depths[0]
+        for d in depths:
+            if sum(1 for r in out if r["depth"] <= d) <= limit:
+                keep = d
+        out = [r for r in out if r["depth"] <= keep]
+        for r in out:
+            if r["depth"] == keep:
+                r["hidden_plans"] = below[r["id"]] - len(r["plans"])
     return out
 
 
@@ -103,20 +134,45 @@ def check_year(plan: m.Plan, year: int) -> int:
     return year
 
 
+EVALUATIONS = FingerprintCache(maxsize=int(os.environ.get("HEALTHPLAN_CACHE_SIZE", "512")))  # 0: no cache
+
+
 def evaluation(s: Session, plan: m.Plan, year: int, domain: str | None = None,
                prop: str | None = None) -> dict:
-    """The plan evaluated in ``year``: rows (binding first), counts, filters and edit versions."""
+    """The plan evaluated in ``year``: rows (binding first), counts, filters and edit versions.
+
+    Cached per plan, year and filters while the unit's figures are unchanged (see ``store.cache``)."""
+    key = (plan.id, year, domain or "", prop or "")
+    fingerprint = (*unit_fingerprint(s, plan.org_unit_id), plan.current, plan.published, plan.title)
+    return EVALUATIONS.get_or_compute(s, key, fingerprint, lambda: _evaluation(s, plan, year, domain, prop))
+
+
+def evaluation_json(s: Session, plan: m.Plan, year: int, domain: str | None = None,
+                    prop: str | None = None) -> bytes:
+    """:func:`evaluation` as UTF-8 JSON, serialised once per cached result."""
+    ev = evaluation(s, plan, year, domain, prop)
+    body = ev.get("_json")
+    if body is None:
+        body = ev["_json"] = json.dumps({k: v for k, v in ev.items() if k != "_json"}, ensure_ascii=False,
+                                        separators=(",", ":")).encode("utf-8")
+    return body
+
+
+def _evaluation(s: Session, plan: m.Plan, year: int, domain: str | None, prop: str | None) -> dict:
     rows = evaluate_plan(s, plan.id, year)
     domains = sorted({r.domain for r in rows if r.domain})
     shown = [r for r in rows if (not domain or r.domain == domain) and (not prop or r.property == prop)]
-    targets = {t.id: t for t in s.scalars(select(m.Target).where(m.Target.plan_id == plan.id))}
+    targets = dict(s.execute(select(m.Target.id, m.Target.indicator_id).where(m.Target.plan_id == plan.id)).all())
+    o = m.Observation
+    figures = {ind: (value, version, example, derived) for ind, value, version, example, derived in s.execute(
+        select(o.indicator_id, o.value, o.version, o.example, o.derived)
+        .where(o.org_unit_id == plan.org_unit_id, o.facility_id.is_(None), o.period == str(year)))}
     out = []
     for r in shown:
-        t = targets[r.target_id]
-        obs = find_observation(s, plan.org_unit_id, t.indicator_id, str(year))
-        out.append({**r.model_dump(mode="json"), "indicator_id": t.indicator_id,
-                    "year_value": obs.value if obs else None, "year_version": obs.version if obs else 0,
-                    "year_example": bool(obs and obs.example), "year_derived": bool(obs and obs.derived)})
+        ind = targets[r.target_id]
+        value, version, example, derived = figures.get(ind, (None, 0, False, False))
+        out.append({**r.model_dump(mode="json"), "indicator_id": ind, "year_value": value, "year_version": version,
+                    "year_example": bool(example), "year_derived": bool(derived)})
     return {"plan": plan_dict(plan), "org_unit": {"id": plan.org_unit_id, "name": plan.org_unit.name},
             "year": year, "rows": out, "summary": summary(shown), "domains": domains,
             "example": any(r["example"] or r["year_example"] for r in out)}
@@ -216,10 +272,38 @@ def template_bytes(store, region: str, year: int) -> bytes:
     return make_template(store, region, year)
 
 
-def report_bytes(store, region: str, year: int, kind: str) -> bytes:
+REPORT_FORMATS = {  # format → (file suffix, media type)
+    "docx": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "pdf": ("pdf", "application/pdf"),
+    "html": ("html", "text/html; charset=utf-8"),
+    "md": ("md", "text/markdown; charset=utf-8"),
+}
+
+
+def report_bytes(store, region: str, year: int, kind: str, fmt: str = "docx") -> bytes:
     from ..reports import render_report
 
-    return render_report(store, region, year, kind, "docx")
+    body = render_report(store, region, year, kind, fmt)
+    return body.encode("utf-8") if isinstance(body, str) else body
+
+
+FINDINGS = FingerprintCache(maxsize=256)
+
+
+def findings(s: Session, plan: m.Plan) -> list[dict]:
+    """The plan audit (数据一致性核查) of the stored plan: errors first. A stored plan never changes (a
+    correction is a new version), so the result is cached by plan id."""
+    from ..checks import audit_plan
+    from ..plan import Plan as PlanDoc
+
+    def run() -> list[dict]:
+        try:
+            doc = PlanDoc.model_validate(plan.document)
+        except ValueError:  # a plan stored without its document (synthetic data)
+            return []
+        return [f.model_dump(mode="json") for f in audit_plan(doc)]
+
+    return FINDINGS.get_or_compute(s, plan.id, (plan.id, plan.file_sha256), run)
 
 
 __all__ = ["regions", "readable_plan", "evaluation", "series", "put_value", "upload", "ConflictError",

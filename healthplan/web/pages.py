@@ -54,10 +54,10 @@ def logout(request: Request):
 
 
 @router.get("/")
-def regions_page(request: Request, who: Principal = Depends(require_user)):
+def regions_page(request: Request, under: int | None = None, who: Principal = Depends(require_user)):
     with request.app.state.store.session() as s:
-        tree = data.regions(s, who)
-    return render(request, "regions.html", {"tree": tree, "role_zh": ROLE_ZH})
+        tree = data.regions(s, who, under)
+    return render(request, "regions.html", {"tree": tree, "role_zh": ROLE_ZH, "under": under})
 
 
 def _plan_url(plan_id: int, **params) -> str:
@@ -74,10 +74,12 @@ def plan_page(request: Request, plan_id: int, year: int | None = None, domain: s
         year = data.check_year(plan, year) if year else data.default_year(s, plan)
         ev = data.evaluation(s, plan, year, domain or None, prop or None)
         writable = who.can_write(plan.org_unit_id)
+        findings = data.findings(s, plan)
     years = list(range(plan.period_start, plan.period_end + 1))
     return render(request, "plan.html", {**ev, "years": years, "domain": domain or "", "prop": prop or "",
                                          "writable": writable, "msg": msg, "err": err, "kinds": KINDS,
-                                         "problems": None})
+                                         "problems": None, "findings": findings,
+                                         "formats": list(data.REPORT_FORMATS)})
 
 
 @router.post("/plans/{plan_id}/values", dependencies=[Depends(check_csrf)])
@@ -139,9 +141,11 @@ async def plan_upload(request: Request, plan_id: int, file: UploadFile, year: in
         plan = data.readable_plan(s, who, plan_id)
         year = year or data.default_year(s, plan)
         ev = data.evaluation(s, plan, year)
+        findings = data.findings(s, plan)
     return render(request, "plan.html", {**ev, "years": list(range(plan.period_start, plan.period_end + 1)),
                                          "domain": "", "prop": "", "writable": True, "msg": None, "err": None,
-                                         "kinds": KINDS, "problems": problems}, status_code=422)
+                                         "kinds": KINDS, "problems": problems, "findings": findings,
+                                         "formats": list(data.REPORT_FORMATS)}, status_code=422)
 
 
 @router.get("/plans/{plan_id}/template.xlsx")
@@ -160,17 +164,26 @@ def plan_template(request: Request, plan_id: int, year: int, who: Principal = De
 
 @router.get("/plans/{plan_id}/report.docx")
 def plan_report(request: Request, plan_id: int, year: int, kind: str = "monitoring",
-                who: Principal = Depends(require_user)):
+                who: Principal = Depends(require_user), format: str = "docx"):
+    """The evaluation report of the plan's region in a year, as Word (default), PDF, HTML or Markdown."""
     if kind not in KINDS:
         raise HTTPException(422, detail=f"报告类型应为 {'、'.join(KINDS)}。")
+    if format not in data.REPORT_FORMATS:
+        raise HTTPException(422, detail=f"报告格式应为 {'、'.join(data.REPORT_FORMATS)}。")
     store = request.app.state.store
     with store.session() as s:
         plan = data.readable_plan(s, who, plan_id)
         data.check_year(plan, year)
         region, name = data.region_key(plan), plan.org_unit.name
-    body = data.report_bytes(store, region, year, kind)
-    return _download(body, f"{name}_{kind}_{year}.docx",
-                     "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    body = data.report_bytes(store, region, year, kind, format)
+    suffix, media_type = data.REPORT_FORMATS[format]
+    return _download(body, f"{name}_{kind}_{year}.{suffix}", media_type)
+
+
+@router.get("/plans/{plan_id}/report")
+def plan_report_any(request: Request, plan_id: int, year: int, kind: str = "monitoring", format: str = "docx",
+                    who: Principal = Depends(require_user)):
+    return plan_report(request, plan_id, year, kind, who, format)
 
 
 def _download(body: bytes, filename: str, media_type: str) -> Response:

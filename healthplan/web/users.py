@@ -12,19 +12,25 @@ subtree. Every query goes through SQLAlchemy expressions — no SQL is built fro
 
 from __future__ import annotations
 
+import os
+import threading
 from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..errors import HealthplanError
 from ..store import models as m
+from ..store.cache import FingerprintCache
 
 ROLES = ("administrator", "province_analyst", "region_editor", "viewer")
 ROLE_ZH = {"administrator": "管理员", "province_analyst": "省级分析员", "region_editor": "地区填报员", "viewer": "只读用户"}
 _hasher = PasswordHasher()
+# argon2 takes 64 MiB of memory per hash (memory_cost): at most one hash per core at a time, so that a burst
+# of sign-ins (or an attack on /login) costs time, not gigabytes
+_HASHING = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 # verified against when the user does not exist, so that a wrong name costs as long as a wrong password
 _DUMMY_HASH = _hasher.hash("not a password")
 
@@ -34,12 +40,14 @@ class UserError(HealthplanError):
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with _HASHING:
+        return _hasher.hash(password)
 
 
 def verify_password(stored: str, password: str) -> bool:
     try:
-        return _hasher.verify(stored, password)
+        with _HASHING:
+            return _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -70,23 +78,18 @@ def authenticate(s: Session, username: str, password: str) -> m.User | None:
     return user if verify_password(user.password_hash, password) else None
 
 
-def subtree(s: Session, root_id: int) -> set[int]:
-    """The org unit, every version of it (same 行政区划代码) and every unit below them."""
-    units = s.execute(select(m.OrgUnit.id, m.OrgUnit.parent_id, m.OrgUnit.code)).all()
-    children: dict[int | None, list[int]] = {}
-    code = {}
-    for uid, parent, c in units:
-        children.setdefault(parent, []).append(uid)
-        code[uid] = c
-    root_code = code.get(root_id)
-    todo = [uid for uid in code if uid == root_id or (root_code and code[uid] == root_code)]
-    inside: set[int] = set()
-    while todo:
-        uid = todo.pop()
-        if uid not in inside:
-            inside.add(uid)
-            todo.extend(children.get(uid, []))
-    return inside
+def subtree(s: Session, root_id: int, root_code: str | None | bool = False) -> set[int]:
+    """The org unit, every version of it (same 行政区划代码) and every unit below them (one recursive query;
+    pass ``root_code`` when it is known already)."""
+    u = m.OrgUnit
+    if root_code is False:
+        root_code = s.scalar(select(u.code).where(u.id == root_id))
+    start = select(u.id).where(u.id == root_id)
+    if root_code:
+        start = select(u.id).where((u.id == root_id) | (u.code == root_code))
+    tree = start.cte("tree", recursive=True)
+    tree = tree.union(select(u.id).join(tree, u.parent_id == tree.c.id))
+    return set(s.scalars(select(tree.c.id)))
 
 
 @dataclass
@@ -98,7 +101,7 @@ class Principal:
     role: str
     org_unit_id: int | None
     org_unit_name: str | None
-    scope: set[int] | None = field(default=None)  # None: every unit (administrator)
+    scope: frozenset[int] | None = field(default=None)  # None: every unit (administrator)
 
     @property
     def is_admin(self) -> bool:
@@ -123,10 +126,22 @@ class Principal:
         return self.role == "region_editor" and self.scope is not None and org_unit_id in self.scope
 
 
+SCOPES = FingerprintCache(maxsize=4096)
+_PRINCIPAL = (select(m.User.id, m.User.username, m.User.role, m.User.org_unit_id, m.User.active, m.OrgUnit.name,
+                     m.OrgUnit.code, select(func.max(m.OrgUnit.id)).scalar_subquery())
+              .outerjoin(m.OrgUnit, m.OrgUnit.id == m.User.org_unit_id).where(m.User.id == bindparam("uid")))
+
+
 def principal(s: Session, user_id: int) -> Principal | None:
-    user = s.get(m.User, user_id)
-    if user is None or not user.active:
+    """The user as the app sees it for one request, read on every request: a deactivated user or a changed
+    role or region takes effect at once. One query; the unit's subtree comes from a cache that holds while
+    no org unit has been added (units are never re-parented in place: a 区划调整 creates new units)."""
+    row = s.connection().execute(_PRINCIPAL, {"uid": user_id}).first()
+    if row is None or not row.active:
         return None
-    scope = None if user.role == "administrator" else (subtree(s, user.org_unit_id) if user.org_unit_id else set())
-    return Principal(user.id, user.username, user.role, user.org_unit_id,
-                     user.org_unit.name if user.org_unit else None, scope)
+    uid, username, role, unit_id, _, unit_name, unit_code, newest_id = row
+    scope = None
+    if role != "administrator":
+        scope = SCOPES.get_or_compute(s, unit_id, (unit_code, newest_id),
+                                      lambda: frozenset(subtree(s, unit_id, unit_code))) if unit_id else frozenset()
+    return Principal(uid, username, role, unit_id, unit_name, scope)
