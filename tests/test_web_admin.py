@@ -251,3 +251,51 @@ def test_admin_page_and_openapi(client, site):
     assert {"/api/admin/users", "/api/admin/users/{user_id}", "/api/admin/users/{user_id}/password",
             "/api/admin/users/{user_id}/deactivate"} <= set(paths)
     assert "patch" in paths["/api/admin/users/{user_id}"]
+
+
+def test_password_reset_ends_every_open_session(client, site):
+    """Sessions signed in before a reset are over at their next request, in any server process (the epoch is
+    in the database); a sign-in with the new password works, and other users' sessions are untouched."""
+    store, _ = site
+    token = login(client, "admin")
+    uid, name = _make(client, token, store)
+    with _second_client(store) as first, _second_client(store) as second, _second_client(store) as bystander:
+        login(first, name)
+        login(second, name)
+        login(bystander, "qc_viewer")
+        assert first.get("/api/me").status_code == 200 and second.get("/api/me").status_code == 200
+        r = client.post(f"/api/admin/users/{uid}/password", headers={"X-CSRF-Token": token},
+                        json={"password": "after-reset-7"})
+        assert r.status_code == 200
+        assert first.get("/api/me").status_code == 401 and second.get("/api/me").status_code == 401
+        assert bystander.get("/api/me").status_code == 200
+        assert client.get("/api/me").status_code == 200  # the administrator who reset it stays signed in
+        login(first, name, "after-reset-7")
+        assert first.get("/api/me").status_code == 200
+
+
+def test_login_limit_is_shared_by_server_processes(site):
+    """Two app instances on one database (two ``serve --workers`` processes): failures add up across them,
+    a success clears them, and the count does not depend on which process answers."""
+    from healthplan.web.security import StoreLoginLimiter
+
+    store, _ = site
+    name = _name("limit")
+    apps = [TestClient(create_app(store, "test-secret", shared_login_limit=True, login_limit=4)) for _ in range(2)]
+    with apps[0] as a, apps[1] as b:
+        assert isinstance(a.app.state.limiter, StoreLoginLimiter)
+        for k in range(4):
+            c = (a, b)[k % 2]
+            tok = form_token(c.get("/login").text)
+            assert c.post("/login", data={"username": name, "password": "wrong-one", "csrf_token": tok}
+                          ).status_code == 401
+        for c in (a, b):
+            tok = form_token(c.get("/login").text)
+            r = c.post("/login", data={"username": name, "password": "wrong-one", "csrf_token": tok})
+            assert r.status_code == 429
+        a.app.state.limiter.succeeded(name, "testclient")
+        tok = form_token(b.get("/login").text)
+        assert b.post("/login", data={"username": name, "password": "wrong-one", "csrf_token": tok}
+                      ).status_code == 401
+    with store.session() as s:
+        s.execute(m.LoginFailure.__table__.delete().where(m.LoginFailure.username == name))

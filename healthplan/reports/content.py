@@ -7,7 +7,6 @@ nothing is computed twice in a different way.
 
 from __future__ import annotations
 
-import importlib
 import re
 from datetime import date
 
@@ -419,28 +418,17 @@ def _projects(s: Session, plan: m.Plan, year: int) -> tuple[list[ProjectRow], st
     return rows, None, example
 
 
-def _as_dict(item) -> dict:
-    if isinstance(item, dict):
-        return item
-    if hasattr(item, "model_dump"):
-        return item.model_dump()
-    return {k: getattr(item, k) for k in dir(item) if not k.startswith("_")}
-
-
 def _resources(plan: m.Plan, year: int) -> tuple[list[ResourceRow] | None, str | None, list[str]]:
-    """Required against current counts for each per-capita target (``healthplan.resources``), when available."""
-    try:
-        from ..resources.requirements import requirements
-    except ImportError:
-        return None, "资源配置测算模块尚未提供（healthplan.resources），本节从略。", []
+    """Required against current counts for each per-capita target (``healthplan.resources``)."""
+    from ..resources.population import PopulationError
+    from ..resources.requirements import requirements
+
     try:
         result = requirements(PlanDoc.model_validate(plan.document))
+    except PopulationError:
+        return None, "规划未给出常住人口数，无法把每千人口指标换算为床位、人员数量，本节从略（补充人口数据后可测算）。", []
     except HealthplanError as e:
-        if type(e).__name__ == "PopulationError":
-            return None, "规划未给出常住人口数，无法把每千人口指标换算为床位、人员数量，本节从略（补充人口数据后可测算）。", []
         return None, f"资源缺口未能测算：{e.zh}", []
-    except Exception as e:  # noqa: BLE001 - an optional section never stops the report
-        return None, f"资源缺口测算未能完成（{type(e).__name__}），本节从略。", []
     rows = []
     for it in result.items:
         planned = next((x.planned for x in it.schedule if x.year == year), None)
@@ -453,31 +441,15 @@ def _resources(plan: m.Plan, year: int) -> tuple[list[ResourceRow] | None, str |
 
 
 def _findings(s: Session, plan: m.Plan) -> tuple[list[Finding] | None, str | None]:
-    """Inconsistent figures in the plan document from ``healthplan.checks.audit_plan`` when it exists."""
+    """Inconsistent figures in the plan document (``healthplan.checks.audit_plan`` on the stored plan)."""
+    from ..checks import audit_plan
+
     try:
-        mod = importlib.import_module("healthplan.checks")
-    except ImportError:
-        return None, "规划数据一致性核查模块尚未提供（healthplan.checks），本节从略。"
-    audit = getattr(mod, "audit_plan", None)
-    if not callable(audit):
-        return None, "规划数据一致性核查模块未提供 audit_plan，本节从略。"
-    try:
-        try:
-            result = audit(PlanDoc.model_validate(plan.document))
-        except (TypeError, AttributeError):
-            result = audit(plan)
-        items = result if isinstance(result, list) else (getattr(result, "findings", None)
-                                                          or (result.get("findings") if isinstance(result, dict)
-                                                              else None) or [])
-        out = []
-        for item in items:
-            d = _as_dict(item)
-            lines = d.get("lines") or ([d["line"]] if d.get("line") else [])
-            out.append(Finding(severity=str(d.get("severity") or "info"), check=d.get("check"),
-                               message=str(d.get("message") or d.get("message_zh") or ""),
-                               lines=[int(x) for x in lines if isinstance(x, (int, float))]))
-    except Exception as e:  # noqa: BLE001
-        return None, f"规划数据一致性核查未能完成（{type(e).__name__}），本节从略。"
+        doc = PlanDoc.model_validate(plan.document)
+    except ValueError:  # a plan stored without its document (synthetic data)
+        return None, "规划未保存原文提取结果，本节从略。"
+    out = [Finding(severity=f.severity, check=f.check, message=f.message, lines=list(f.lines))
+           for f in audit_plan(doc)]
     return out, (None if out else "未发现规划文本中的数据不一致。")
 
 

@@ -282,5 +282,18 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # raised by a password reset or deactivation: every open session of the user ends (migration 0004)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     org_unit: Mapped[OrgUnit | None] = relationship()
+
+
+class LoginFailure(Base):
+    """A failed sign-in (登录失败), counted by every server process alike; ``at`` in seconds since the epoch."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_key", "username", "ip", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    ip: Mapped[str] = mapped_column(String(64))
+    at: Mapped[float] = mapped_column(Float, index=True)

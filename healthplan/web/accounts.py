@@ -106,6 +106,7 @@ def reset_password(s: Session, actor: Principal, user_id: int, password: str | N
     if len(new) < 8:
         raise UserError("密码至少需要8个字符。", "The password needs at least 8 characters.")
     user.password_hash = hash_password(new)
+    user.session_epoch = (user.session_epoch or 0) + 1  # every open session of the user ends
     s.flush()
     _audit(s, actor, "update", user, {"password": "…"}, {"password": "已重置"})
     return user.username, generated
@@ -118,6 +119,8 @@ def set_active(s: Session, actor: Principal, user_id: int, active: bool) -> m.Us
         raise UserError("不能停用自己的账号。", "You cannot deactivate your own account.")
     old = _state(user)
     user.active = active
+    if not active:
+        user.session_epoch = (user.session_epoch or 0) + 1
     s.flush()
     _audit(s, actor, "update", user, old, _state(user))
     return user

@@ -20,7 +20,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from ..evaluate import STATUS_ZH
 from .i18n import pick_lang, translator
-from .security import LoginLimiter, LoginRequired, csrf_token, current_user
+from .security import LoginLimiter, LoginRequired, StoreLoginLimiter, csrf_token, current_user
 
 HERE = resources.files("healthplan") / "web"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -29,10 +29,11 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
 
 
 def create_app(store, secret_key: str | None = None, *, secure_cookies: bool | None = None,
-               login_limit: int = 5, login_window: float = 300.0) -> FastAPI:
+               login_limit: int = 5, login_window: float = 300.0, shared_login_limit: bool = False) -> FastAPI:
     """The app on ``store``. ``secret_key`` signs the session cookie (default ``HEALTHPLAN_SECRET_KEY``,
     else a random key: sessions then end when the server restarts). ``secure_cookies``: send the cookie only
-    over HTTPS (default ``HEALTHPLAN_SECURE_COOKIES=1``; switch it on behind TLS)."""
+    over HTTPS (default ``HEALTHPLAN_SECURE_COOKIES=1``; switch it on behind TLS). ``shared_login_limit``:
+    count failed sign-ins in the database, shared by every server process (``healthplan serve`` does)."""
     from . import admin, api, pages, plan_upload, planning
 
     secret_key = secret_key or os.environ.get("HEALTHPLAN_SECRET_KEY") or secrets.token_urlsafe(48)
@@ -43,7 +44,8 @@ def create_app(store, secret_key: str | None = None, *, secure_cookies: bool | N
                   description="卫生健康规划监测 API：地区、规划、年度评估、指标序列、数据填报、模板导入、报告下载。"
                               "登录后使用会话 Cookie；每个 POST 须带 X-CSRF-Token 请求头（令牌见 GET /api/me）。")
     app.state.store = store
-    app.state.limiter = LoginLimiter(login_limit, login_window)
+    app.state.limiter = (StoreLoginLimiter(store, login_limit, login_window) if shared_login_limit
+                         else LoginLimiter(login_limit, login_window))
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["status_zh"] = STATUS_ZH
     app.state.templates = templates

@@ -15,4 +15,4 @@ def create():
     if not os.environ.get("HEALTHPLAN_SECRET_KEY"):
         raise RuntimeError("HEALTHPLAN_SECRET_KEY must be set (the same in every worker)")
     # the parent process migrated the database already; workers only open it
-    return create_app(Store(os.environ.get("HEALTHPLAN_DATABASE_URL"), migrate=False))
+    return create_app(Store(os.environ.get("HEALTHPLAN_DATABASE_URL"), migrate=False), shared_login_limit=True)

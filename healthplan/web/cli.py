@@ -72,7 +72,7 @@ def serve(
         uvicorn.run("healthplan.web.asgi:create", factory=True, host=host, port=port, workers=workers,
                     log_level="info")
         return
-    app = create_app(store, secure_cookies=secure_cookies or None)
+    app = create_app(store, secure_cookies=secure_cookies or None, shared_login_limit=True)
     try:
         uvicorn.run(app, host=host, port=port, log_level="info")
     finally:

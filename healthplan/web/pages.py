@@ -38,12 +38,12 @@ def login(request: Request, username: str = Form(..., max_length=100), password:
         return render(request, "login.html", {**t_ctx, "error": "too_many"}, status_code=429)
     with request.app.state.store.session() as s:
         user = authenticate(s, username, password)
-        uid = user.id if user else None
+        uid, epoch = (user.id, user.session_epoch or 0) if user else (None, 0)
     if uid is None:
         limiter.failed(username, ip)
         return render(request, "login.html", {**t_ctx, "error": "bad_login"}, status_code=401)
     limiter.succeeded(username, ip)
-    sign_in(request, uid)
+    sign_in(request, uid, epoch)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 

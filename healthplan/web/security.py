@@ -1,7 +1,8 @@
 """Sign-in state, CSRF tokens and login rate limiting.
 
 The session is a signed cookie (itsdangerous, via Starlette's SessionMiddleware): HttpOnly, SameSite=Lax,
-Secure when the app is told so. It holds the user id and the CSRF token; every POST must carry that
+Secure when the app is told so. It holds the user id, the user's session epoch (a password reset or a
+deactivation raises it, which ends every open session) and the CSRF token; every POST must carry that
 token, as the ``csrf_token`` form field or the ``X-CSRF-Token`` header (API calls).
 """
 
@@ -14,7 +15,9 @@ import time
 from collections import defaultdict, deque
 
 from fastapi import HTTPException, Request
+from sqlalchemy import delete, func, select
 
+from ..store import models as m
 from .users import Principal, principal
 
 CSRF_FIELD = "csrf_token"
@@ -53,6 +56,34 @@ class LoginLimiter:
             self._failures.pop((username.strip().lower(), ip), None)
 
 
+class StoreLoginLimiter(LoginLimiter):
+    """The same limit, with the failures kept in the database (``login_failure``): every process of
+    ``healthplan serve --workers N`` sees the same count, and a restart does not reset it."""
+
+    def __init__(self, store, limit: int = 5, window: float = 300.0):
+        super().__init__(limit, window)
+        self.store = store
+
+    def blocked(self, username: str, ip: str) -> bool:
+        since = time.time() - self.window
+        with self.store.session() as s:
+            n = s.scalar(select(func.count()).select_from(m.LoginFailure).where(
+                m.LoginFailure.username == username.strip().lower()[:100], m.LoginFailure.ip == ip[:64],
+                m.LoginFailure.at > since))
+        return n >= self.limit
+
+    def failed(self, username: str, ip: str) -> None:
+        now = time.time()
+        with self.store.session() as s:
+            s.execute(delete(m.LoginFailure).where(m.LoginFailure.at <= now - self.window))
+            s.add(m.LoginFailure(username=username.strip().lower()[:100], ip=ip[:64], at=now))
+
+    def succeeded(self, username: str, ip: str) -> None:
+        with self.store.session() as s:
+            s.execute(delete(m.LoginFailure).where(m.LoginFailure.username == username.strip().lower()[:100],
+                                                   m.LoginFailure.ip == ip[:64]))
+
+
 def csrf_token(request: Request) -> str:
     token = request.session.get("csrf")
     if not token:
@@ -72,10 +103,11 @@ async def check_csrf(request: Request) -> None:
         raise HTTPException(403, detail="csrf")
 
 
-def sign_in(request: Request, user_id: int) -> None:
-    """A fresh session (no fixation): new CSRF token, the user id."""
+def sign_in(request: Request, user_id: int, epoch: int = 0) -> None:
+    """A fresh session (no fixation): new CSRF token, the user id and the user's session epoch."""
     request.session.clear()
     request.session["uid"] = user_id
+    request.session["epoch"] = epoch
     request.session["csrf"] = secrets.token_urlsafe(32)
 
 
@@ -87,6 +119,9 @@ def current_user(request: Request) -> Principal | None:
     if isinstance(uid, int):
         with request.app.state.store.session() as s:
             who = principal(s, uid)
+        if who is not None and request.session.get("epoch", 0) != who.epoch:  # revoked: password reset
+            who = None
+            request.session.clear()
     request.state.principal = who
     return who
 

@@ -102,6 +102,7 @@ class Principal:
     org_unit_id: int | None
     org_unit_name: str | None
     scope: frozenset[int] | None = field(default=None)  # None: every unit (administrator)
+    epoch: int = 0  # app_user.session_epoch: a session signed in under another epoch is over
 
     @property
     def is_admin(self) -> bool:
@@ -128,7 +129,7 @@ class Principal:
 
 SCOPES = FingerprintCache(maxsize=4096)
 _PRINCIPAL = (select(m.User.id, m.User.username, m.User.role, m.User.org_unit_id, m.User.active, m.OrgUnit.name,
-                     m.OrgUnit.code, select(func.max(m.OrgUnit.id)).scalar_subquery())
+                     m.OrgUnit.code, select(func.max(m.OrgUnit.id)).scalar_subquery(), m.User.session_epoch)
               .outerjoin(m.OrgUnit, m.OrgUnit.id == m.User.org_unit_id).where(m.User.id == bindparam("uid")))
 
 
@@ -139,9 +140,9 @@ def principal(s: Session, user_id: int) -> Principal | None:
     row = s.connection().execute(_PRINCIPAL, {"uid": user_id}).first()
     if row is None or not row.active:
         return None
-    uid, username, role, unit_id, _, unit_name, unit_code, newest_id = row
+    uid, username, role, unit_id, _, unit_name, unit_code, newest_id, epoch = row
     scope = None
     if role != "administrator":
         scope = SCOPES.get_or_compute(s, unit_id, (unit_code, newest_id),
                                       lambda: frozenset(subtree(s, unit_id, unit_code))) if unit_id else frozenset()
-    return Principal(uid, username, role, unit_id, unit_name, scope)
+    return Principal(uid, username, role, unit_id, unit_name, scope, epoch or 0)
