@@ -36,6 +36,7 @@ from .plan import Period
 from .plan import Plan as PlanDoc
 from .store import Store
 from .store import models as m
+from .store.observations import plausible_range
 from .store.plans import sync_catalog
 
 SYNTHETIC = "synthetic"
@@ -336,6 +337,10 @@ def generate(store: Store, units: int, years: tuple[int, int] = (2016, 2030), se
         values = np.where(since == 0, baseline[:, :, None], values)  # the baseline year is the baseline
         values = np.maximum(values, 0.0)
         values = np.where(pct[None, :, None], np.minimum(values, 100.0), values)
+        # within what the store's checks accept (预期寿命 ≤ 100, per-1000 ≤ 50 …), so that exported
+        # synthetic data imports again
+        bounds = np.array([plausible_range(codes[e.code]) for e in entries])
+        values = np.clip(values, bounds[None, :, 0, None], bounds[None, :, 1, None])
         values = np.round(values, 2)
         keep = ~gaps | (since == 0)
         ob_cols = ["org_unit_id", "facility_id", "indicator_id", "period", "year", "value", "source", "comment",

@@ -74,3 +74,20 @@ def test_cli_generate(tmp_path):
     assert "合成数据已写入" in result.output
     bad = CliRunner().invoke(app, ["generate", "--years", "2030-2020", "--db", str(db)])
     assert bad.exit_code != 0
+
+
+def test_synthetic_figures_pass_the_stores_own_checks(store):
+    """Every generated figure is one that put_observation and the import accept (预期寿命 ≤ 100, per-1000
+    values, percentages), so exported synthetic data imports again."""
+    from sqlalchemy import select
+
+    from healthplan.store import models as m
+    from healthplan.store.observations import check_value
+
+    generate(store, units=8, years=(2016, 2030), seed=2)
+    with store.session() as s:
+        indicators = {i.id: i for i in s.scalars(select(m.Indicator))}
+        rows = s.execute(select(m.Observation.indicator_id, m.Observation.value)).all()
+    assert len(rows) > 5000
+    bad = [(indicators[i].code, v, check_value(indicators[i], v)) for i, v in rows if check_value(indicators[i], v)]
+    assert bad == []

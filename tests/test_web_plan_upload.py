@@ -19,17 +19,11 @@ from healthplan.ingest import ingest_file  # noqa: E402
 from healthplan.store import models as m  # noqa: E402
 from healthplan.web import create_app  # noqa: E402
 
-PASSWORD = "correct-horse-1"
-USERS = {  # name → (role, region)
-    "admin": ("administrator", None),
-    "qc_editor": ("region_editor", "清城区"),
-    "qc_viewer": ("viewer", "清城区"),
-    "gd_analyst": ("province_analyst", "广东省"),
-    "ng_editor": ("region_editor", "南宫市"),
-    "gd_editor": ("region_editor", "广东省"),
-}
+from test_web import PASSWORD, REMOTE  # noqa: E402
+from test_web import USERS as WEB_USERS  # noqa: E402
+
+USERS = {**WEB_USERS, "gd_editor": ("region_editor", "广东省")}  # name → (role, region)
 REGION_OF = {"000": "清城区", "001": "阳江市", "002": "天河区", "003": "南宫市", "004": "龙湖区"}
-REMOTE = re.compile(r"(?:https?:)?//(?!127\.0\.0\.1|localhost)[a-z0-9.-]+\.[a-z]{2,}", re.I)
 
 
 def seed(prefix: str):

@@ -41,28 +41,41 @@ def parse_period(period: str) -> int:
     return int(m_.group(1))
 
 
+def _rules(ind: m.Indicator):
+    """The plausibility rules of an indicator: (low, high, message for a value outside)."""
+    unit, name = ind.unit or "", ind.name or ""
+    growth = any(w in name for w in ("增长", "增速", "变化"))
+    if unit == "%" and not growth:
+        yield 0.0, 100.0, lambda v: f"比例应在0–100%之间，而填报为{v:g}%"
+    if unit == "‰" and not growth and ind.direction != "neutral":
+        yield 0.0, 1000.0, lambda v: f"千分率应在0–1000‰之间，而填报为{v:g}‰"
+    if ind.per_capita and ind.factor:
+        limit = {1000: 50, 10000: 300, 100000: 3000}.get(int(ind.factor), ind.factor / 20)
+        yield 0.0, float(limit), lambda v: f"每{int(ind.factor)}人口的数值{v:g}不合常理（应在0–{limit:g}之间）"
+    if ind.code.startswith("HR-N"):
+        yield 0.0, math.inf, lambda v: "数量不能为负数"
+    if ind.code in ("HS-LE", "HS-HALE"):
+        yield 40.0, 100.0, lambda v: f"预期寿命{v:g}岁不合常理（应在40–100岁之间）"
+
+
 def check_value(ind: m.Indicator, value) -> str | None:
     """The reason ``value`` is implausible for ``ind`` (in Chinese), or None when it is fine."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return f"“{value}”不是数值"
     if not math.isfinite(value):
         return "数值无效（无穷大或非数）"
-    unit = ind.unit or ""
-    name = ind.name or ""
-    growth = any(w in name for w in ("增长", "增速", "变化"))
-    if unit == "%" and not growth and not 0 <= value <= 100:
-        return f"比例应在0–100%之间，而填报为{value:g}%"
-    if unit == "‰" and not growth and ind.direction != "neutral" and not 0 <= value <= 1000:
-        return f"千分率应在0–1000‰之间，而填报为{value:g}‰"
-    if ind.per_capita and ind.factor:
-        limit = {1000: 50, 10000: 300, 100000: 3000}.get(int(ind.factor), ind.factor / 20)
-        if not 0 <= value <= limit:
-            return f"每{int(ind.factor)}人口的数值{value:g}不合常理（应在0–{limit:g}之间）"
-    if ind.code.startswith("HR-N") and value < 0:
-        return "数量不能为负数"
-    if ind.code in ("HS-LE", "HS-HALE") and not 40 <= value <= 100:
-        return f"预期寿命{value:g}岁不合常理（应在40–100岁之间）"
+    for low, high, message in _rules(ind):
+        if not low <= value <= high:
+            return message(value)
     return None
+
+
+def plausible_range(ind: m.Indicator) -> tuple[float, float]:
+    """The values :func:`check_value` accepts for ``ind``: (low, high), infinite where unbounded."""
+    low, high = -math.inf, math.inf
+    for lo, hi, _ in _rules(ind):
+        low, high = max(low, lo), min(high, hi)
+    return low, high
 
 
 def find_observation(s: Session, org_unit_id: int, indicator_id: int, period: str,
