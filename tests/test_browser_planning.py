@@ -17,7 +17,9 @@ def _sign_in(drv, base, wait, by, ec, user: str) -> None:
     wait.until(ec.presence_of_element_located((by.ID, "login-submit")))
     drv.find_element(by.ID, "username").send_keys(user)
     drv.find_element(by.ID, "password").send_keys(PASSWORD)
-    drv.find_element(by.ID, "login-submit").click()
+    button = drv.find_element(by.ID, "login-submit")
+    button.click()
+    wait.until(ec.staleness_of(button))  # the login page itself has a #nav: wait for the page after it
     wait.until(ec.presence_of_element_located((by.ID, "nav")))
 
 
