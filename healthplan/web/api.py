@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from ..reports import KINDS
 from . import data
-from .security import check_csrf, csrf_token, require_user
+from .security import check_csrf, csrf_token, require_user, require_user_in
 from .users import Principal
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -53,10 +53,12 @@ def plan(request: Request, plan_id: int, who: Principal = Depends(require_user))
 
 @router.get("/plans/{plan_id}/evaluation", summary="the plan evaluated in a year (binding indicators first)")
 async def evaluation(request: Request, plan_id: int, year: int | None = None, domain: str | None = None,
-                     property: str | None = None, who: Principal = Depends(require_user)):
-    """The plan page's data. Runs on the event loop: almost always a cached result checked by two indexed
-    reads (see ``store.cache``), cheaper than handing the request to a worker thread."""
+                     property: str | None = None):
+    """The plan page's data (signed in: 401 otherwise). Runs on the event loop with one database session
+    for the whole request: almost always a cached result checked by a few indexed reads (see
+    ``store.cache``), cheaper than handing the request to a worker thread or a second connection."""
     with request.app.state.store.session() as s:
+        who = require_user_in(request, s)
         p = data.readable_plan(s, who, plan_id)
         year = data.check_year(p, year) if year else data.default_year(s, p)
         return Response(data.evaluation_json(s, p, year, domain, property), media_type="application/json")

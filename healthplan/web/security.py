@@ -111,18 +111,31 @@ def sign_in(request: Request, user_id: int, epoch: int = 0) -> None:
     request.session["csrf"] = secrets.token_urlsafe(32)
 
 
-def current_user(request: Request) -> Principal | None:
+def current_user(request: Request, s=None) -> Principal | None:
+    """The signed-in user (read once per request), through the database session ``s`` when the caller has
+    one open already, else a session of its own."""
     if hasattr(request.state, "principal"):
         return request.state.principal
     uid = request.session.get("uid")
     who = None
     if isinstance(uid, int):
-        with request.app.state.store.session() as s:
+        if s is None:
+            with request.app.state.store.session() as own:
+                who = principal(own, uid)
+        else:
             who = principal(s, uid)
         if who is not None and request.session.get("epoch", 0) != who.epoch:  # revoked: password reset
             who = None
             request.session.clear()
     request.state.principal = who
+    return who
+
+
+def require_user_in(request: Request, s) -> Principal:
+    """:func:`require_user` through an open database session (one connection for the whole request)."""
+    who = current_user(request, s)
+    if who is None:
+        raise LoginRequired()
     return who
 
 
