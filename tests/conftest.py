@@ -124,3 +124,27 @@ def seeded_store(store):
         for path in SEEDS:
             load_plan(s, ingest_file(path), path.read_bytes())
     return store
+
+
+def seed_site(s, users: dict[str, tuple[str, str | None]], password: str, *, examples: bool = True,
+              draft: str | None = "天河区") -> dict[str, int]:
+    """A web app's store: the five seed plans (and the 示例数据), the given users (name → (role, region)),
+    and ``draft``'s plan left unpublished (only its own region and province see it). Region name → plan id."""
+    from healthplan.examples import load_example_data
+    from healthplan.ingest import ingest_file
+    from healthplan.store import models as m
+    from healthplan.store.exchange import find_region
+    from healthplan.store.plans import load_plan
+    from healthplan.web.users import add_user
+
+    plans = {}
+    for path in SEEDS:
+        plan = load_plan(s, ingest_file(path), path.read_bytes())
+        plans[plan.org_unit.name] = plan.id
+    if examples:
+        load_example_data(s)
+    for name, (role, region) in users.items():
+        add_user(s, name, password, role, find_region(s, region).id if region else None)
+    if draft:
+        s.get(m.Plan, plans[draft]).published = False
+    return plans

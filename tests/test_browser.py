@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS
+from conftest import SEEDS, seed_site
 
 CHROMIUM = os.environ.get("HEALTHPLAN_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("HEALTHPLAN_CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -57,24 +57,12 @@ def server(browser_ok, tmp_path_factory):
     """uvicorn on 127.0.0.1:<free port> in a thread, on a temp SQLite store with the seeds and example data."""
     import uvicorn
 
-    from healthplan.examples import load_example_data
-    from healthplan.ingest import ingest_file
     from healthplan.store import Store
-    from healthplan.store import models as m
-    from healthplan.store.exchange import find_region
-    from healthplan.store.plans import load_plan
     from healthplan.web import create_app
-    from healthplan.web.users import add_user
 
     store = Store(str(tmp_path_factory.mktemp("browser") / "healthplan.db"))
-    plans = {}
     with store.session() as s:
-        for path in SEEDS:
-            plan = load_plan(s, ingest_file(path), path.read_bytes())
-            plans[plan.org_unit.name] = plan.id
-        load_example_data(s)
-        add_user(s, "qc_editor", PASSWORD, "region_editor", find_region(s, "清城区").id)
-        s.get(m.Plan, plans["天河区"]).published = False
+        plans = seed_site(s, {"qc_editor": ("region_editor", "清城区")}, PASSWORD)
     port = _free_port()
     app = create_app(store, "browser-secret")
     app.state.draft_dir = tmp_path_factory.mktemp("drafts")  # uploaded plans awaiting review

@@ -10,7 +10,7 @@ import io
 import re
 
 import pytest
-from conftest import SEEDS, drop_store, make_store
+from conftest import drop_store, make_store, seed_site
 
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
@@ -30,23 +30,9 @@ REMOTE = re.compile(r"(?:https?:)?//(?!127\.0\.0\.1|localhost)[a-z0-9.-]+\.[a-z]
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def site(request, tmp_path_factory):
-    from healthplan.examples import load_example_data
-    from healthplan.ingest import ingest_file
-    from healthplan.store import models as m
-    from healthplan.store.exchange import find_region
-    from healthplan.store.plans import load_plan
-    from healthplan.web.users import add_user
-
     store, schema = make_store(request.param, tmp_path_factory.mktemp("web"))
-    plans = {}
     with store.session() as s:
-        for path in SEEDS:
-            plan = load_plan(s, ingest_file(path), path.read_bytes())
-            plans[plan.org_unit.name] = plan.id
-        load_example_data(s)
-        for name, (role, region) in USERS.items():
-            add_user(s, name, PASSWORD, role, find_region(s, region).id if region else None)
-        s.get(m.Plan, plans["天河区"]).published = False  # 天河's plan is a draft: only its own province sees it
+        plans = seed_site(s, USERS, PASSWORD)  # 天河's plan is a draft: only its own province sees it
     yield store, plans
     drop_store(store, schema)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import SEEDS, drop_store, make_store
+from conftest import SEEDS, drop_store, make_store, seed_site
 
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
@@ -32,16 +32,9 @@ def seed(prefix: str):
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def site(request, tmp_path_factory):
-    from healthplan.store.exchange import find_region
-    from healthplan.store.plans import load_plan
-    from healthplan.web.users import add_user
-
     store, schema = make_store(request.param, tmp_path_factory.mktemp("upload"))
     with store.session() as s:
-        for path in SEEDS:
-            load_plan(s, ingest_file(path), path.read_bytes())
-        for name, (role, region) in USERS.items():
-            add_user(s, name, PASSWORD, role, find_region(s, region).id if region else None)
+        seed_site(s, USERS, PASSWORD, examples=False, draft=None)
     yield store
     drop_store(store, schema)
 

@@ -47,13 +47,11 @@ def regions(s: Session, who: Principal, under: int | None = None, limit: int = 1
     u, pl = m.OrgUnit, m.Plan
     units = {r[0]: r for r in s.execute(select(u.id, u.parent_id, u.code, u.name, u.level))}
     plans: dict[int, list[dict]] = {}
-    for pid, unit, title, start, end, version, current, published in s.execute(
-            select(pl.id, pl.org_unit_id, pl.title, pl.period_start, pl.period_end, pl.version, pl.current,
-                   pl.published).where(pl.current.is_(True)).order_by(pl.period_start.desc(), pl.id)):
-        if who.owns(unit) or published:
-            plans.setdefault(unit, []).append({"id": pid, "org_unit_id": unit, "title": title, "period_start": start,
-                                               "period_end": end, "version": version, "current": current,
-                                               "published": published})
+    for row in s.execute(select(pl.id, pl.org_unit_id, pl.title, pl.period_start, pl.period_end, pl.version,
+                                pl.current, pl.published).where(pl.current.is_(True))
+                         .order_by(pl.period_start.desc(), pl.id)):
+        if who.owns(row.org_unit_id) or row.published:
+            plans.setdefault(row.org_unit_id, []).append(plan_dict(row))
     shown: set[int] = set()
     for uid in plans:
         while uid is not None and uid not in shown:
@@ -94,7 +92,8 @@ def regions(s: Session, who: Principal, under: int | None = None, limit: int = 1
     return out
 
 
-def plan_dict(p: m.Plan) -> dict:
+def plan_dict(p) -> dict:
+    """A plan (the ORM object, or a row with the same column names) as the pages and the API give it."""
     return {"id": p.id, "org_unit_id": p.org_unit_id, "title": p.title, "period_start": p.period_start,
             "period_end": p.period_end, "version": p.version, "current": p.current, "published": p.published}
 

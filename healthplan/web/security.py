@@ -28,6 +28,11 @@ class LoginRequired(Exception):
     """No one is signed in: pages redirect to the login page, the API answers 401."""
 
 
+def _name(username: str) -> str:
+    """A user name as the limit counts it: trimmed, case-folded, at most the column's 100 characters."""
+    return username.strip().lower()[:100]
+
+
 class LoginLimiter:
     """At most ``limit`` failed sign-ins per user name and address in ``window`` seconds (then 429)."""
 
@@ -44,16 +49,16 @@ class LoginLimiter:
 
     def blocked(self, username: str, ip: str) -> bool:
         with self._lock:
-            return len(self._recent((username.strip().lower(), ip), time.monotonic())) >= self.limit
+            return len(self._recent((_name(username), ip), time.monotonic())) >= self.limit
 
     def failed(self, username: str, ip: str) -> None:
         with self._lock:
             now = time.monotonic()
-            self._recent((username.strip().lower(), ip), now).append(now)
+            self._recent((_name(username), ip), now).append(now)
 
     def succeeded(self, username: str, ip: str) -> None:
         with self._lock:
-            self._failures.pop((username.strip().lower(), ip), None)
+            self._failures.pop((_name(username), ip), None)
 
 
 class StoreLoginLimiter(LoginLimiter):
@@ -64,24 +69,26 @@ class StoreLoginLimiter(LoginLimiter):
         super().__init__(limit, window)
         self.store = store
 
+    @staticmethod
+    def _key(username: str, ip: str):
+        return m.LoginFailure.username == _name(username), m.LoginFailure.ip == ip[:64]
+
     def blocked(self, username: str, ip: str) -> bool:
         since = time.time() - self.window
         with self.store.session() as s:
-            n = s.scalar(select(func.count()).select_from(m.LoginFailure).where(
-                m.LoginFailure.username == username.strip().lower()[:100], m.LoginFailure.ip == ip[:64],
-                m.LoginFailure.at > since))
+            n = s.scalar(select(func.count()).select_from(m.LoginFailure).where(*self._key(username, ip),
+                                                                                   m.LoginFailure.at > since))
         return n >= self.limit
 
     def failed(self, username: str, ip: str) -> None:
         now = time.time()
         with self.store.session() as s:
             s.execute(delete(m.LoginFailure).where(m.LoginFailure.at <= now - self.window))
-            s.add(m.LoginFailure(username=username.strip().lower()[:100], ip=ip[:64], at=now))
+            s.add(m.LoginFailure(username=_name(username), ip=ip[:64], at=now))
 
     def succeeded(self, username: str, ip: str) -> None:
         with self.store.session() as s:
-            s.execute(delete(m.LoginFailure).where(m.LoginFailure.username == username.strip().lower()[:100],
-                                                   m.LoginFailure.ip == ip[:64]))
+            s.execute(delete(m.LoginFailure).where(*self._key(username, ip)))
 
 
 def csrf_token(request: Request) -> str:
